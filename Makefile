@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format messages migrate seed worker beat bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/uvicorn jaki.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+
+test: install
+	CELERY_TASK_ALWAYS_EAGER=true $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	$(BIN)/python manage.py makemessages --locale id --locale en --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*"
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+worker: install
+	$(BIN)/celery -A jaki worker -Q default,push,ingest,probes --loglevel INFO
+
+beat: install
+	$(BIN)/celery -A jaki beat --loglevel INFO
+
+bench: install
+	$(BIN)/python bench/regions_locate.py
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,185 @@
+"""Accounts API: OTP login, token refresh and logout, the resident's own profile."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import path
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from jaki.accounts import services
+from jaki.accounts.models import User
+from jaki.accounts.phones import normalise_phone
+from jaki.api import OTPRequestThrottle, TokenRequestThrottle, error_responses
+
+
+class PhoneField(serializers.CharField):
+    """Accepts any spelling of a valid number and yields its E.164 form."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return normalise_phone(super().to_internal_value(data))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+def current_language() -> str:
+    return "en" if (get_language() or "id").startswith("en") else "id"
+
+
+class OrganisationOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class UserOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    phone = serializers.CharField()
+    name = serializers.CharField()
+    language = serializers.ChoiceField(choices=User.Language.choices)
+    is_staff = serializers.BooleanField()
+    roles = serializers.SerializerMethodField()
+    organisation = OrganisationOutput(allow_null=True)
+    date_joined = serializers.DateTimeField()
+
+    def get_roles(self, user: User) -> list[str]:
+        return sorted(group.name for group in user.groups.all())
+
+
+class OTPRequestView(APIView):
+    """Text a 6-digit login code to a phone number."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [OTPRequestThrottle]
+
+    class Input(serializers.Serializer):
+        phone = PhoneField()
+
+    class Output(serializers.Serializer):
+        detail = serializers.CharField()
+        expires_in = serializers.IntegerField(help_text="Seconds until the code expires.")
+
+    @extend_schema(
+        request=Input,
+        responses={202: Output, **error_responses(400, 429)},
+        auth=[],
+        summary="Request a login code by SMS",
+    )
+    def post(self, request):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        otp = services.otp_request(phone=data.validated_data["phone"], language=current_language())
+        expires_in = int((otp.expires_at - otp.created_at).total_seconds())
+        return Response(
+            {"detail": _("A code has been sent by SMS."), "expires_in": expires_in},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class TokenObtainView(APIView):
+    """Exchange the SMS code for tokens; the resident is created on first login."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenRequestThrottle]
+
+    class Input(serializers.Serializer):
+        phone = PhoneField()
+        code = serializers.RegexField(
+            r"^\d{6}$", error_messages={"invalid": gettext_lazy("The code has 6 digits.")}
+        )
+
+    class Output(serializers.Serializer):
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+        user = UserOutput()
+
+    @extend_schema(
+        request=Input,
+        responses={200: Output, **error_responses(400, 403, 429)},
+        auth=[],
+        summary="Log in with the SMS code",
+    )
+    def post(self, request):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.otp_verify(**data.validated_data, language=current_language())
+        tokens = services.tokens_issue(user=user)
+        return Response({**tokens, "user": UserOutput(user).data})
+
+
+class TokenRotateView(TokenRefreshView):
+    """Swap a refresh token for a new access and refresh pair; the old refresh stops working."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenRequestThrottle]
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class Input(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(
+        request=Input, responses={204: None, **error_responses(400, 401)}, summary="Log out"
+    )
+    def post(self, request):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.tokens_revoke(user=request.user, refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """The signed-in person's own account."""
+
+    permission_classes = [IsAuthenticated]
+
+    class Input(serializers.Serializer):
+        name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        language = serializers.ChoiceField(choices=User.Language.choices, required=False)
+
+    @extend_schema(responses={200: UserOutput, **error_responses(401)}, summary="My account")
+    def get(self, request):
+        return Response(UserOutput(request.user).data)
+
+    @extend_schema(
+        request=Input,
+        responses={200: UserOutput, **error_responses(400, 401)},
+        summary="Change my name or language",
+    )
+    def patch(self, request):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.account_update(user=request.user, **data.validated_data)
+        return Response(UserOutput(user).data)
+
+    @extend_schema(
+        responses={204: None, **error_responses(401)},
+        summary="Delete my account and erase my personal data",
+    )
+    def delete(self, request):
+        services.account_erase(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns = [
+    path("auth/otp/", OTPRequestView.as_view(), name="auth-otp"),
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", TokenRotateView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("me/", MeView.as_view(), name="me"),
+]

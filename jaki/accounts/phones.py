@@ -1,0 +1,24 @@
+"""Phone numbers as identities: every spelling of one number becomes one E.164 string."""
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def normalise_phone(raw: str) -> str:
+    """'0812-3456-7890', '62812…' and '+62 812…' all give '+6281234567890'.
+
+    Raises ValidationError for anything that is not a valid number.
+    """
+    text = (raw or "").strip()
+    if text and text[0].isdigit() and not text.startswith("0"):
+        # People and SMS gateways often drop the '+' of a country code ('62812…').
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(_("Enter a valid phone number."), code="invalid_phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Enter a valid phone number."), code="invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

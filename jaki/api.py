@@ -1,0 +1,291 @@
+"""API conventions every app uses: one error shape, one pagination, throttles, idempotency.
+
+Errors always look like ``{"error": {"code": …, "message": …, "fields": {…}}}`` (``fields`` only
+for validation errors), whatever raised them: DRF, Django, a domain error, or a bug in production.
+"""
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(exceptions.APIException):
+    """Base of the errors services raise; views let them through to the handler."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+    default_detail = gettext_lazy("The request could not be carried out.")
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = gettext_lazy("The request conflicts with the current state.")
+
+
+ERROR_CODES = {
+    exceptions.ValidationError: "validation_error",
+    exceptions.ParseError: "parse_error",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _flatten(detail: Any) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _flatten(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _flatten(value)]
+    return [force_str(detail)]
+
+
+def _field_errors(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {
+            key: (_field_errors(value) if isinstance(value, dict) else _flatten(value))
+            for key, value in detail.items()
+        }
+    return {"non_field_errors": _flatten(detail)}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every error leaves in the one shape."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        if settings.DEBUG:
+            return None  # let Django show its debug page to the developer
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        return Response(
+            error_body("server_error", _("Something went wrong on our side. Please try again.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _field_errors(exc.detail)
+        non_field = fields.pop("non_field_errors", None)
+        message = non_field[0] if non_field else _("Some fields are not valid.")
+        response.data = error_body("validation_error", message, fields)
+        return response
+
+    code = ERROR_CODES.get(type(exc))
+    if code is None and isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+    message = " ".join(_flatten(getattr(exc, "detail", response.data)))
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        message = _("Too many requests. Try again in %(seconds)d seconds.") % {
+            "seconds": int(exc.wait)
+        }
+    response.data = error_body(code or "error", message)
+    return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/ answer in JSON, not with an HTML page."""
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Django's handler500 (production only): JSON under /api/, Django's page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
+    return JsonResponse(
+        error_body("server_error", _("Something went wrong on our side. Please try again.")),
+        status=500,
+    )
+
+
+# --- Schema helpers ------------------------------------------------------------------------
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorDetail",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(required=False),
+            },
+        )
+    },
+)
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """`responses=` entries for extend_schema, all in the one error shape."""
+    return {code: ErrorSerializer for code in statuses}
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Retry-safe key: the same key from the same user returns the first result.",
+)
+
+
+# --- Pagination ----------------------------------------------------------------------------
+
+
+class Pagination(CursorPagination):
+    """`{next, previous, results}` with opaque cursors: stable under inserts, no COUNT(*).
+
+    A view picks its order with `cursor_ordering` (unique or nearly so, e.g. `-created_at`).
+    """
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = "-pk"
+
+    def get_ordering(self, request, queryset, view):  # type: ignore[override]
+        ordering = getattr(view, "cursor_ordering", self.ordering)
+        return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
+
+# --- Throttles -----------------------------------------------------------------------------
+
+
+class IPRateThrottle(SimpleRateThrottle):
+    """Limits by client address even for signed-in users (login endpoints are anonymous)."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class OTPRequestThrottle(IPRateThrottle):
+    scope = "otp_ip"
+
+
+class TokenRequestThrottle(IPRateThrottle):
+    scope = "token_ip"
+
+
+# --- Idempotency ---------------------------------------------------------------------------
+
+_PENDING = "pending"
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = gettext_lazy("This Idempotency-Key was already used for a different request.")
+
+
+class IdempotencyKeyInFlight(Conflict):
+    default_code = "idempotency_key_in_flight"
+    default_detail = gettext_lazy("A request with this Idempotency-Key is still being processed.")
+
+
+class IdempotencyKeyInvalid(DomainError):
+    default_code = "invalid_idempotency_key"
+    default_detail = gettext_lazy("The Idempotency-Key header must be 1 to 255 visible characters.")
+
+
+def idempotent(handler: Callable) -> Callable:
+    """Decorate a POST handler of an APIView so a retried request replays the first result.
+
+    Keys are scoped to the signed-in user and the view; the first successful (non-5xx) response
+    is kept for IDEMPOTENCY_TTL_SECONDS in the shared cache. Reusing a key with another body is
+    refused with 422; a retry that arrives while the first is still running gets 409.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        user_id = getattr(request.user, "pk", None)
+        if key is None or user_id is None:
+            return handler(view, request, *args, **kwargs)
+        if not (0 < len(key) <= 255) or not key.isprintable():
+            raise IdempotencyKeyInvalid()
+
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [request.path, _body_fingerprint(request)], sort_keys=True, default=str
+            ).encode()
+        ).hexdigest()
+        cache_key = "idem:" + hashlib.sha256(
+            f"{user_id}:{view.__class__.__qualname__}:{key}".encode()
+        ).hexdigest()
+        ttl = settings.IDEMPOTENCY_TTL_SECONDS
+
+        if not cache.add(cache_key, {"state": _PENDING, "fingerprint": fingerprint}, ttl):
+            stored = cache.get(cache_key) or {}
+            if stored.get("fingerprint") != fingerprint:
+                raise IdempotencyKeyReused()
+            if stored.get("state") == _PENDING:
+                raise IdempotencyKeyInFlight()
+            replay = Response(stored["data"], status=stored["status"])
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+
+        try:
+            response = handler(view, request, *args, **kwargs)
+        except Exception:
+            cache.delete(cache_key)  # nothing was kept: a retry may try again
+            raise
+        if response.status_code >= 500:
+            cache.delete(cache_key)
+        else:
+            cache.set(
+                cache_key,
+                {
+                    "state": "done",
+                    "fingerprint": fingerprint,
+                    "status": response.status_code,
+                    "data": response.data,
+                },
+                ttl,
+            )
+        return response
+
+    return wrapper
+
+
+def _body_fingerprint(request: Request) -> Any:
+    data = request.data
+    if hasattr(data, "lists"):  # QueryDict (form or multipart): files by name and size
+        files = {name: [(f.name, f.size) for f in fs] for name, fs in request.FILES.lists()}
+        return {"data": sorted(data.lists()), "files": files}
+    return data

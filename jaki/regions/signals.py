@@ -1,0 +1,1 @@
+"""Region writes (admin, load_regions, seed) invalidate the in-memory locate index."""

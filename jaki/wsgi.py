@@ -1,0 +1,9 @@
+"""WSGI entry point, for servers that cannot speak ASGI (the websocket needs `asgi.py`)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaki.settings")
+
+application = get_wsgi_application()
