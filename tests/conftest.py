@@ -1,0 +1,58 @@
+"""Shared fixtures: API clients, the cast of users, and access to ../shared/data.
+
+In CI (CI=true) the suite must run against PostgreSQL and Redis: a test that needs them fails
+instead of skipping, and the session refuses to start on SQLite.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def pytest_sessionstart(session):
+    if IN_CI:
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+        if missing:
+            raise pytest.UsageError(f"CI must run against real services; set {missing}")
+
+
+def pytest_collection_modifyitems(config, items):
+    if IN_CI:
+        return  # never skip in CI: a missing service must fail the run
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    for item in items:
+        if item.get_closest_marker("postgres") and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://…"))
+        if item.get_closest_marker("redis") and not settings.REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="needs REDIS_URL=redis://…"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real public data beside the project; absent data fails in CI, skips elsewhere."""
+    if not SHARED_DATA.is_dir():
+        if IN_CI:
+            pytest.fail(f"{SHARED_DATA} is missing")
+        pytest.skip(f"{SHARED_DATA} is missing")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles and idempotency records live in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
