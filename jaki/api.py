@@ -58,6 +58,15 @@ ERROR_CODES = {
 }
 
 
+# Our own wording for the framework's stock errors, so every one reads well in id and en.
+STOCK_MESSAGES = {
+    exceptions.ParseError: gettext_lazy("The request body could not be read: it is not valid JSON."),
+    exceptions.NotAuthenticated: gettext_lazy("Sign in first: this needs a valid access token."),
+    exceptions.PermissionDenied: gettext_lazy("You do not have permission to do this."),
+    exceptions.NotFound: gettext_lazy("Not found."),
+}
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields is not None:
@@ -106,17 +115,43 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = error_body("validation_error", message, fields)
         return response
 
+    response.data = error_body(_error_code(exc), _error_message(exc, context))
+    return response
+
+
+def _error_code(exc: exceptions.APIException) -> str:
     code = ERROR_CODES.get(type(exc))
-    if code is None and isinstance(exc, exceptions.APIException):
+    if code is None:
         codes = exc.get_codes()
+        if isinstance(codes, dict):  # simplejwt: {"detail": …, "code": "token_not_valid"}
+            codes = codes.get("code", exc.default_code)
         code = codes if isinstance(codes, str) else exc.default_code
-    message = " ".join(_flatten(getattr(exc, "detail", response.data)))
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        message = _("Too many requests. Try again in %(seconds)d seconds.") % {
+    return code
+
+
+def _error_message(exc: exceptions.APIException, context: dict) -> str:
+    if isinstance(exc, exceptions.Throttled):
+        if exc.wait is None:
+            return _("Too many requests. Try again later.")
+        return _("Too many requests. Try again in %(seconds)d seconds.") % {
             "seconds": int(exc.wait)
         }
-    response.data = error_body(code or "error", message)
-    return response
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return _("This address does not accept %(method)s.") % {"method": context["request"].method}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return _(
+            "This address does not accept that content type: send JSON, "
+            "or multipart where a photo is uploaded."
+        )
+    if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
+        # simplejwt's bad or expired token; its own text lists token classes.
+        return _("The access token is not valid or has expired. Sign in again.")
+    stock = STOCK_MESSAGES.get(type(exc))
+    if stock is not None and (
+        isinstance(exc, exceptions.ParseError) or str(exc.detail) == str(exc.default_detail)
+    ):
+        return str(stock)
+    return " ".join(_flatten(exc.detail))
 
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

@@ -124,6 +124,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
+# The embedded default serves static files straight from the apps; production collects them.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
@@ -183,7 +186,7 @@ REST_FRAMEWORK = {
         "token_ip": env.str("THROTTLE_TOKEN_IP", default="60/hour"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
 
@@ -250,5 +253,9 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"jaki.sms": {"level": "INFO"}},
+    "loggers": {
+        # Replaces Django's own console handler, so each record is written once, redacted.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "jaki.sms": {"level": "INFO"},
+    },
 }

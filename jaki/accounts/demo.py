@@ -1,0 +1,75 @@
+"""Demo organisations and one login per staff role, printed so a newcomer can try each."""
+
+from django.contrib.auth.models import Group
+
+from jaki.accounts.models import Organisation, Role, User
+from jaki.regions.models import Region
+
+DEMO_PASSWORD = "jakarta-demo-2026"  # noqa: S105  (demo only; seed_demo never runs in production)
+ADMIN_PHONE = "+6281100000000"
+
+ORGANISATIONS = [
+    # code, name, kind, parent code, region code
+    ("pemprov-dki", "Pemerintah Provinsi DKI Jakarta", Organisation.Kind.DINAS, None, None),
+    ("bpbd-dki", "BPBD Provinsi DKI Jakarta", Organisation.Kind.BPBD, None, None),
+    ("dinas-bina-marga", "Dinas Bina Marga", Organisation.Kind.DINAS, None, None),
+    ("diskominfotik", "Dinas Komunikasi, Informatika dan Statistik", Organisation.Kind.DINAS, None, None),
+    ("kota-jakarta-pusat", "Kota Administrasi Jakarta Pusat", Organisation.Kind.KOTA, None, "3173"),
+    (
+        "sudin-bina-marga-jakpus",
+        "Suku Dinas Bina Marga Jakarta Pusat",
+        Organisation.Kind.SUKU_DINAS,
+        "dinas-bina-marga",
+        "3173",
+    ),
+    ("kec-gambir", "Kecamatan Gambir", Organisation.Kind.KECAMATAN, "kota-jakarta-pusat", "317308"),
+    ("kel-gambir", "Kelurahan Gambir", Organisation.Kind.KELURAHAN, "kec-gambir", "3173081001"),
+    ("kel-cideng", "Kelurahan Cideng", Organisation.Kind.KELURAHAN, "kec-gambir", "3173081002"),
+]
+
+STAFF = [
+    # phone, name, role, organisation code
+    ("+6281100000001", "Tri Agustina", Role.COMPLAINT_TRIAGE, "kel-gambir"),
+    ("+6281100000002", "Budi Santoso", Role.AGENCY_OFFICER, "sudin-bina-marga-jakpus"),
+    ("+6281100000003", "Sari Wulandari", Role.ALERT_AUTHOR, "bpbd-dki"),
+    ("+6281100000004", "Agus Prasetyo", Role.ALERT_APPROVER, "bpbd-dki"),
+    ("+6281100000005", "Rina Marlina", Role.CCTV_OPERATOR, "diskominfotik"),
+]
+RESIDENT = ("+6281200000001", "Warga Demo")
+
+
+def seed(*, stdout) -> None:
+    organisations = {}
+    for code, name, kind, parent, region in ORGANISATIONS:
+        organisations[code], _ = Organisation.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "parent": organisations.get(parent),
+                "region": Region.objects.filter(code=region).first() if region else None,
+            },
+        )
+
+    admin = _demo_user(ADMIN_PHONE, "Admin JAKI", organisations["diskominfotik"])
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+
+    stdout.write(f"Organisations: {len(organisations)}. Logins (password {DEMO_PASSWORD!r}):")
+    stdout.write(f"  admin            {ADMIN_PHONE}  (superuser)")
+    for phone, name, role, org_code in STAFF:
+        user = _demo_user(phone, name, organisations[org_code])
+        user.groups.set([Group.objects.get(name=role.value)])
+        stdout.write(f"  {role.value:<16} {phone}  {name}, {organisations[org_code].name}")
+    resident, _ = User.objects.update_or_create(phone=RESIDENT[0], defaults={"name": RESIDENT[1]})
+    stdout.write(f"  resident         {RESIDENT[0]}  (OTP login: the code is printed in this log)")
+
+
+def _demo_user(phone: str, name: str, organisation: Organisation) -> User:
+    user, _ = User.objects.update_or_create(
+        phone=phone,
+        defaults={"name": name, "organisation": organisation, "is_staff": True, "is_active": True},
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save(update_fields=["password"])
+    return user
