@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
@@ -60,7 +60,9 @@ ERROR_CODES = {
 
 # Our own wording for the framework's stock errors, so every one reads well in id and en.
 STOCK_MESSAGES = {
-    exceptions.ParseError: gettext_lazy("The request body could not be read: it is not valid JSON."),
+    exceptions.ParseError: gettext_lazy(
+        "The request body could not be read: it is not valid JSON."
+    ),
     exceptions.NotAuthenticated: gettext_lazy("Sign in first: this needs a valid access token."),
     exceptions.PermissionDenied: gettext_lazy("You do not have permission to do this."),
     exceptions.NotFound: gettext_lazy("Not found."),
@@ -171,6 +173,7 @@ def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespons
 
 # --- Schema helpers ------------------------------------------------------------------------
 
+
 ErrorSerializer = inline_serializer(
     name="Error",
     fields={
@@ -280,9 +283,10 @@ def idempotent(handler: Callable) -> Callable:
                 [request.path, _body_fingerprint(request)], sort_keys=True, default=str
             ).encode()
         ).hexdigest()
-        cache_key = "idem:" + hashlib.sha256(
-            f"{user_id}:{view.__class__.__qualname__}:{key}".encode()
-        ).hexdigest()
+        cache_key = (
+            "idem:"
+            + hashlib.sha256(f"{user_id}:{view.__class__.__qualname__}:{key}".encode()).hexdigest()
+        )
         ttl = settings.IDEMPOTENCY_TTL_SECONDS
 
         if not cache.add(cache_key, {"state": _PENDING, "fingerprint": fingerprint}, ttl):

@@ -1,5 +1,7 @@
 """Staff screens for people and organisations. Phone numbers are masked in lists (UU PDP)."""
 
+import contextlib
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -40,7 +42,18 @@ class UserCreationForm(PhoneFormMixin, forms.ModelForm):
 class UserChangeForm(PhoneFormMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = "__all__"
+        fields = (
+            "phone",
+            "password",
+            "name",
+            "language",
+            "organisation",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        )
 
 
 @admin.register(User)
@@ -73,10 +86,8 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # Staff type numbers as people say them (0812…); search the stored E.164 form too.
-        try:
+        with contextlib.suppress(ValidationError):
             search_term = normalise_phone(search_term)
-        except ValidationError:
-            pass
         return super().get_search_results(request, queryset, search_term)
 
 

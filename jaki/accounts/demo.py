@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from jaki.accounts.models import Organisation, Role, User
 from jaki.regions.models import Region
 
-DEMO_PASSWORD = "jakarta-demo-2026"  # noqa: S105  (demo only; seed_demo never runs in production)
+DEMO_PASSWORD = "jakarta-demo-2026"
 ADMIN_PHONE = "+6281100000000"
 
 ORGANISATIONS = [
@@ -13,7 +13,13 @@ ORGANISATIONS = [
     ("pemprov-dki", "Pemerintah Provinsi DKI Jakarta", Organisation.Kind.DINAS, None, None),
     ("bpbd-dki", "BPBD Provinsi DKI Jakarta", Organisation.Kind.BPBD, None, None),
     ("dinas-bina-marga", "Dinas Bina Marga", Organisation.Kind.DINAS, None, None),
-    ("diskominfotik", "Dinas Komunikasi, Informatika dan Statistik", Organisation.Kind.DINAS, None, None),
+    (
+        "diskominfotik",
+        "Dinas Komunikasi, Informatika dan Statistik",
+        Organisation.Kind.DINAS,
+        None,
+        None,
+    ),
     ("kota-jakarta-pusat", "Kota Administrasi Jakarta Pusat", Organisation.Kind.KOTA, None, "3173"),
     (
         "sudin-bina-marga-jakpus",
@@ -61,7 +67,7 @@ def seed(*, stdout) -> None:
         user = _demo_user(phone, name, organisations[org_code])
         user.groups.set([Group.objects.get(name=role.value)])
         stdout.write(f"  {role.value:<16} {phone}  {name}, {organisations[org_code].name}")
-    resident, _ = User.objects.update_or_create(phone=RESIDENT[0], defaults={"name": RESIDENT[1]})
+    User.objects.update_or_create(phone=RESIDENT[0], defaults={"name": RESIDENT[1]})
     stdout.write(f"  resident         {RESIDENT[0]}  (OTP login: the code is printed in this log)")
 
 

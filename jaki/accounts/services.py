@@ -108,7 +108,9 @@ def otp_verify(*, phone: str, code: str, language: str = "id") -> User:
     """
     now = timezone.now()
     with transaction.atomic():
-        otp = OTPCode.objects.select_for_update().filter(phone=phone).order_by("-created_at").first()
+        otp = (
+            OTPCode.objects.select_for_update().filter(phone=phone).order_by("-created_at").first()
+        )
         if otp is None or otp.used_at is not None:
             failure: DomainError = InvalidCode()
         elif otp.expires_at <= now:

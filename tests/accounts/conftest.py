@@ -11,11 +11,15 @@ def request_code(api_client, caplog, django_capture_on_commit_callbacks):
 
     def request(phone: str, **headers) -> str:
         caplog.clear()
-        with caplog.at_level("INFO", logger="jaki.sms"):
-            with django_capture_on_commit_callbacks(execute=True):
-                response = api_client.post("/api/v1/auth/otp/", {"phone": phone}, **headers)
+        with (
+            caplog.at_level("INFO", logger="jaki.sms"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = api_client.post("/api/v1/auth/otp/", {"phone": phone}, **headers)
         assert response.status_code == 202, response.json()
-        (match,) = [CODE_IN_SMS.search(r.getMessage()) for r in caplog.records if r.name == "jaki.sms"]
+        (match,) = [
+            CODE_IN_SMS.search(r.getMessage()) for r in caplog.records if r.name == "jaki.sms"
+        ]
         return match.group(2)
 
     return request

@@ -130,7 +130,10 @@ def test_five_wrong_tries_burn_the_code(api_client, request_code):
     code = request_code(PHONE)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(4):
-        assert api_client.post("/api/v1/auth/token/", {"phone": PHONE, "code": wrong}).status_code == 400
+        assert (
+            api_client.post("/api/v1/auth/token/", {"phone": PHONE, "code": wrong}).status_code
+            == 400
+        )
 
     fifth = api_client.post("/api/v1/auth/token/", {"phone": PHONE, "code": wrong})
     with_right_code = api_client.post("/api/v1/auth/token/", {"phone": PHONE, "code": code})
@@ -147,7 +150,9 @@ def test_a_new_code_replaces_the_previous_one(api_client, request_code):
     if first != second:
         old = api_client.post("/api/v1/auth/token/", {"phone": PHONE, "code": first})
         assert old.status_code == 400
-    assert api_client.post("/api/v1/auth/token/", {"phone": PHONE, "code": second}).status_code == 200
+    assert (
+        api_client.post("/api/v1/auth/token/", {"phone": PHONE, "code": second}).status_code == 200
+    )
 
 
 def test_at_most_three_codes_per_phone_in_fifteen_minutes(api_client, request_code):

@@ -112,7 +112,12 @@ def test_bad_tokens_get_a_clear_401(api_client, header):
     response = api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=header)
 
     assert response.status_code == 401
-    assert response.json()["error"]["code"] in {"token_not_valid", "not_authenticated", "bad_authorization_header", "authentication_failed"}
+    assert response.json()["error"]["code"] in {
+        "token_not_valid",
+        "not_authenticated",
+        "bad_authorization_header",
+        "authentication_failed",
+    }
     assert response.json()["error"]["message"]
 
 

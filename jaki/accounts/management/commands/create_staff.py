@@ -8,7 +8,10 @@ from jaki.accounts.phones import normalise_phone
 
 
 class Command(BaseCommand):
-    help = "Create or update a staff user with a role (a group); staff log in to the admin with a password."
+    help = (
+        "Create or update a staff user with a role (a group); "
+        "staff log in to the admin with a password."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--phone", required=True)
