@@ -53,6 +53,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_locate_index():
+    """Each test's regions vanish with its transaction; an index built on them must go too."""
+    from jaki.regions import index
+
+    index.drop_local()
+    yield
+    index.drop_local()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
