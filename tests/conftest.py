@@ -44,6 +44,12 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness protects real passwords; tests only need it to round-trip."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttles and idempotency records live in the cache: each test starts clean."""
     from django.core.cache import cache
