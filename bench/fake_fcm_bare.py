@@ -7,10 +7,14 @@ never the bottleneck: whatever rate the app reaches is the app's.
     .venv/bin/python bench/fake_fcm_bare.py [--requests 20000] [--concurrency 64] [--url URL]
 
 Starts the fake as its own process (unless --url names a running one), then times the same
-~600-byte message three ways: raw asyncio streams (``measure_bare_client``, the best bare
-client, which other benchmarks import), httpx.AsyncClient over HTTP/1.1, and a thread pool of
-``requests`` Sessions, the way firebase-admin sends. After each run the fake's own stats must
-count exactly the requests sent. Exits with 1 when the best bare client misses the target.
+~680-byte message two ways: raw asyncio streams (``measure_bare_client``, the bare client other
+benchmarks import) and a thread pool of ``requests`` Sessions, the way firebase-admin sends.
+After each run the fake's own stats must count exactly the requests sent. Exits with 1 when the
+bare client misses the target.
+
+The bare client is hand-written HTTP/1.1 because library clients are the bottleneck here, not
+the fake: on this 2-core machine httpx.AsyncClient manages ~400 req/s on one connection and
+~160 at 64 (its pool scales badly), a single requests Session ~540.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,8 +80,8 @@ def measure_bare_client(url: str, n: int = 20_000, concurrency: int = 64) -> flo
 
 
 async def _bare_client(url: str, n: int, concurrency: int) -> float:
-    parts = httpx.URL(url)
-    host, port = parts.host, parts.port or 80
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
     path = f"/v1/projects/{PROJECT}/messages:send"
     request = (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
@@ -108,31 +112,6 @@ async def _bare_client(url: str, n: int, concurrency: int) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))
     return n / (time.perf_counter() - started)
-
-
-def measure_httpx(url: str, n: int = 20_000, concurrency: int = 64) -> float:
-    """Requests/s of httpx.AsyncClient (HTTP/1.1, ``concurrency`` pooled connections)."""
-
-    async def run() -> float:
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(limits=limits, http2=False) as client:
-            target = send_url(url)
-            headers = {"Content-Type": "application/json; charset=UTF-8"}
-            remaining = n
-
-            async def worker() -> None:
-                nonlocal remaining
-                while remaining > 0:
-                    remaining -= 1
-                    response = await client.post(target, content=BODY, headers=headers)
-                    response.raise_for_status()
-
-            started = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))
-            return n / (time.perf_counter() - started)
-
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(run())
 
 
 def measure_requests_threads(url: str, n: int = 20_000, threads: int = 64) -> float:
@@ -212,13 +191,9 @@ def main() -> int:
         print(f"Fake FCM at {url}; {len(BODY)}-byte messages:send body")
         print(f"{args.requests:,} sends per client, concurrency {args.concurrency}")
         bare = _timed("raw asyncio streams (bare client)", url, measure_bare_client, args)
-        httpx_rate = _timed("httpx.AsyncClient, HTTP/1.1", url, measure_httpx, args)
-        threads = _timed("requests Sessions in a thread pool", url, measure_requests_threads, args)
-    best = max(bare, httpx_rate)
-    ok = best >= TARGET_RATE
-    print(
-        f"best bare client: {best:,.0f} req/s (target {TARGET_RATE:,}); SDK-style: {threads:,.0f}"
-    )
+        threads = _timed("requests Sessions, thread pool", url, measure_requests_threads, args)
+    ok = bare >= TARGET_RATE
+    print(f"bare client {bare:,.0f} req/s (target {TARGET_RATE:,}); SDK-style {threads:,.0f} req/s")
     print(f"{'PASS' if ok else 'FAIL'}  the fake serves >= {TARGET_RATE:,} requests/s")
     return 0 if ok else 1
 

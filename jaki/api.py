@@ -16,8 +16,8 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import defaults
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -67,6 +67,11 @@ STOCK_MESSAGES = {
     exceptions.PermissionDenied: gettext_lazy("You do not have permission to do this."),
     exceptions.NotFound: gettext_lazy("Not found."),
 }
+
+
+def request_language() -> str:
+    """`id` or `en`: the language LocaleMiddleware picked from Accept-Language (default id)."""
+    return "en" if (get_language() or "id").startswith("en") else "id"
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:

@@ -19,10 +19,15 @@ app.conf.task_queues = (
     Queue("ingest"),
     Queue("probes"),
 )
+app.conf.task_routes = {"jaki.notifications.tasks.*": {"queue": "push"}}
 app.conf.beat_schedule = {
     "purge-expired-otp-codes": {
         "task": "jaki.accounts.tasks.purge_expired_otp_codes",
         "schedule": crontab(minute=17),
+    },
+    "settle-stale-push-deliveries": {
+        "task": "jaki.notifications.tasks.settle_stale_deliveries",
+        "schedule": crontab(minute="*/5"),
     },
     "flush-expired-jwt": {
         "task": "jaki.accounts.tasks.flush_expired_tokens",

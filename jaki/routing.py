@@ -1,3 +1,5 @@
 """Websocket routes of every app, gathered for asgi.py."""
 
-websocket_urlpatterns: list = []
+from jaki.notifications import routing as notifications
+
+websocket_urlpatterns: list = [*notifications.websocket_urlpatterns]

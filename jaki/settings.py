@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "channels",
     "jaki.regions",
     "jaki.accounts",
+    "jaki.notifications",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +109,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -116,7 +117,13 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# How long a task taken by a worker that died stays invisible before Redis hands it out again,
+# and how often workers sweep for such tasks (every interval x throttle seconds).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Asia/Jakarta"
 
@@ -223,6 +230,20 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
+
+# --- Push notifications ----------------------------------------------------------------------
+FIREBASE_CREDENTIALS = env.str("FIREBASE_CREDENTIALS", default="")
+FCM_ENDPOINT = env.str("FCM_ENDPOINT", default="")
+PUSH_BACKEND = env.str("PUSH_BACKEND", default="firebase" if FIREBASE_CREDENTIALS else "log")
+# Concurrent sends (threads and pooled HTTP connections) in each worker process.
+PUSH_SEND_CONCURRENCY = env.int("PUSH_SEND_CONCURRENCY", default=64)
+PUSH_CHUNK_SIZE = env.int("PUSH_CHUNK_SIZE", default=500)
+PUSH_HTTP_TIMEOUT_SECONDS = env.float("PUSH_HTTP_TIMEOUT_SECONDS", default=10.0)
+PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=6)
+PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=2.0)
+PUSH_RETRY_MAX_SECONDS = env.float("PUSH_RETRY_MAX_SECONDS", default=600.0)
+# A delivery still "sending" this long after its claim was lost with a crashed worker.
+PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900)
 
 # --- Regions ---------------------------------------------------------------------------------
 # How often a process checks whether another process changed the regions (seconds).

@@ -10,6 +10,7 @@ from jaki.api import api_not_found
 api_v1 = [
     path("", include("jaki.accounts.api")),
     path("", include("jaki.regions.api")),
+    path("", include("jaki.notifications.api")),
 ]
 
 urlpatterns = [

@@ -2,8 +2,8 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -14,7 +14,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from jaki.accounts import services
 from jaki.accounts.models import User
 from jaki.accounts.phones import normalise_phone
-from jaki.api import OTPRequestThrottle, TokenRequestThrottle, error_responses
+from jaki.api import OTPRequestThrottle, TokenRequestThrottle, error_responses, request_language
 
 
 class PhoneField(serializers.CharField):
@@ -29,10 +29,6 @@ class PhoneField(serializers.CharField):
             return normalise_phone(super().to_internal_value(data))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
-
-
-def current_language() -> str:
-    return "en" if (get_language() or "id").startswith("en") else "id"
 
 
 class OrganisationOutput(serializers.Serializer):
@@ -78,7 +74,7 @@ class OTPRequestView(APIView):
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        otp = services.otp_request(phone=data.validated_data["phone"], language=current_language())
+        otp = services.otp_request(phone=data.validated_data["phone"], language=request_language())
         expires_in = int((otp.expires_at - otp.created_at).total_seconds())
         return Response(
             {"detail": _("A code has been sent by SMS."), "expires_in": expires_in},
@@ -113,7 +109,7 @@ class TokenObtainView(APIView):
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.otp_verify(**data.validated_data, language=current_language())
+        user = services.otp_verify(**data.validated_data, language=request_language())
         tokens = services.tokens_issue(user=user)
         return Response({**tokens, "user": UserOutput(user).data})
 

@@ -19,6 +19,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from jaki.accounts.models import Organisation, OTPCode, Role, User
 from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
+from jaki.notifications.services import devices_deactivate_for_user
 
 
 class TooManyCodes(DomainError):
@@ -142,7 +143,8 @@ def tokens_issue(*, user: User) -> dict[str, str]:
 
 
 def tokens_revoke(*, user: User, refresh: str) -> None:
-    """Log out: the refresh token stops working (access tokens die within 15 minutes)."""
+    """Log out: the refresh token stops working (access tokens die within 15 minutes) and the
+    user's devices get no more pushes until the app registers them again after a login."""
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
@@ -150,6 +152,7 @@ def tokens_revoke(*, user: User, refresh: str) -> None:
     if token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"]) != str(user.public_id):
         raise InvalidRefreshToken()
     token.blacklist()
+    devices_deactivate_for_user(user=user, reason="logout")
 
 
 def account_update(*, user: User, name: str | None = None, language: str | None = None) -> User:
@@ -178,6 +181,7 @@ def account_erase(*, user: User) -> None:
     )
     if user.phone:
         OTPCode.objects.filter(phone=user.phone).delete()
+    devices_deactivate_for_user(user=user, reason="account erased", forget_location=True)
     user.phone = None
     user.name = ""
     user.is_active = False

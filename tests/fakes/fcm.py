@@ -38,6 +38,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
+from types import FrameType
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, unquote
 
@@ -176,6 +177,12 @@ def _validate_count(count: int) -> int:
     return int(count)
 
 
+def _validate_seconds(seconds: float | None) -> float | None:
+    if seconds is not None and float(seconds) < 0:
+        raise ValueError("seconds must be >= 0, or None to hang until released")
+    return None if seconds is None else float(seconds)
+
+
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     try:
         import uvloop
@@ -185,15 +192,22 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, telling its owner once it listens."""
+    """uvicorn's server, telling its owner once it listens and when a signal stops it."""
 
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+    def __init__(
+        self, config: uvicorn.Config, on_ready: Callable[[], None], on_exit: Callable[[], None]
+    ) -> None:
         super().__init__(config)
         self._on_ready = on_ready
+        self._on_exit = on_exit
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         self._on_ready()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._on_exit()  # release hanging requests, or shutdown waits on them
+        super().handle_exit(sig, frame)
 
 
 class FakeFCM:
@@ -236,8 +250,8 @@ class FakeFCM:
 
     def start(self) -> FakeFCM:
         """Serve from a background thread with its own event loop; return once listening."""
-        if self._server is not None:
-            raise RuntimeError("FakeFCM is already started")
+        if self._server is not None or self._thread is not None:
+            raise RuntimeError("a FakeFCM starts once; make a new one")
         sock = self._bind()
         ready = threading.Event()
         self._thread = threading.Thread(
@@ -258,8 +272,7 @@ class FakeFCM:
         """Release every hanging request, shut the server down and join its thread."""
         if self._server is None:
             return
-        self._stopping = True
-        self.release()
+        self._release_for_exit()
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -289,6 +302,11 @@ class FakeFCM:
             "token_uri": f"{self.url}/token",
         }
 
+    def _release_for_exit(self) -> None:
+        """No request hangs from now on: shutdown must not wait for a release that never comes."""
+        self._stopping = True
+        self.release()
+
     def __enter__(self) -> FakeFCM:
         return self.start()
 
@@ -309,24 +327,25 @@ class FakeFCM:
         return sock
 
     def _run(self, sock: socket.socket, on_ready: Callable[[], None]) -> None:
-        config = uvicorn.Config(
-            self,
-            interface="asgi3",
-            http="httptools",
-            lifespan="off",
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            proxy_headers=False,
-            server_header=False,
-            timeout_keep_alive=75,  # worker pools stay idle between batches
-            timeout_graceful_shutdown=1,
-        )
-        self._server = _Server(config, on_ready)
         try:
+            config = uvicorn.Config(
+                self,
+                interface="asgi3",
+                http="httptools",
+                lifespan="off",
+                log_config=None,  # leave the host process's logging alone
+                log_level="warning",
+                access_log=False,
+                proxy_headers=False,
+                server_header=False,
+                timeout_keep_alive=75,  # worker pools stay idle between batches
+                timeout_graceful_shutdown=1,
+            )
+            self._server = _Server(config, on_ready, self._release_for_exit)
             with asyncio.Runner(loop_factory=_loop_factory()) as runner:
                 runner.run(self._serve(sock))
         finally:
+            sock.close()
             on_ready()  # unblock start() if startup failed
 
     async def _serve(self, sock: socket.socket) -> None:
@@ -354,13 +373,15 @@ class FakeFCM:
     def hang_next(self, count: int = 1, seconds: float | None = None) -> None:
         """Hold the next ``count`` API requests (sends and topic calls) ``seconds``, or until
         release()/reset()/stop() when None; then they are answered as usual."""
+        hang = _Hang(_validate_seconds(seconds))
         with self._lock:
-            self._hang_next.append(_Counted(_validate_count(count), _Hang(seconds)))
+            self._hang_next.append(_Counted(_validate_count(count), hang))
 
     def hang_token(self, token: str, seconds: float | None = None) -> None:
         """Hold every API request for ``token`` (sends and topic calls), as hang_next does."""
+        hang = _Hang(_validate_seconds(seconds))
         with self._lock:
-            self._hang_tokens[token] = _Hang(seconds)
+            self._hang_tokens[token] = hang
 
     def release(self) -> None:
         """Let every request hanging right now go on and be answered."""
@@ -583,13 +604,14 @@ def _parse_body(body: bytes, headers: list[tuple[bytes, bytes]]) -> Any:
     if not body:
         return None
     text = body.decode("utf-8", "replace")
-    for key, value in headers:
-        if key == b"content-type" and value.startswith(b"application/x-www-form-urlencoded"):
-            return dict(parse_qsl(text))
     try:
         return json.loads(text)
     except ValueError:
-        return text
+        pass
+    for key, value in headers:
+        if key == b"content-type" and value.startswith(b"application/x-www-form-urlencoded"):
+            return dict(parse_qsl(text))
+    return text
 
 
 async def _respond(

@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 
 def test_healthz_answers_without_a_database(client):
@@ -22,15 +23,16 @@ def test_readyz_checks_database_cache_and_storage(client, settings):
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_readyz_reports_an_unreachable_redis(client, settings):
-    settings.CACHES = {
+def test_readyz_reports_an_unreachable_redis(client):
+    unreachable = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
 
-    response = client.get("/readyz")
+    with override_settings(CACHES=unreachable):
+        response = client.get("/readyz")
 
     assert response.status_code == 503
     assert response.json()["checks"]["redis"] == "unavailable"

@@ -1,0 +1,49 @@
+"""The live feed, `WS /ws/feed/?token=<access JWT>`: a resident's own events and public ones.
+
+Services publish with `services.feed_send_to_users` (one user's open sockets) and to
+`services.PUBLIC_FEED_GROUP` (everyone's); both arrive here as `{"type": "feed.event",
+"event": {...}}` group messages and leave as the bare `event` JSON.
+"""
+
+import json
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from jaki.notifications import services
+
+# 4401 mirrors HTTP 401 in the application range. The handshake is accepted first and then
+# closed with it: a close before accept reaches a real client as a bare HTTP 403, and the app
+# must be able to tell "sign in again" from any other failure.
+UNAUTHORISED = 4401
+
+
+class FeedConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.accept()
+            await self.close(code=UNAUTHORISED)
+            return
+        self.feed_groups = [services.user_feed_group(user.public_id), services.PUBLIC_FEED_GROUP]
+        for group in self.feed_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "feed_groups", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kw):
+        # The feed only talks one way; a client's keep-alive ping gets a pong, and anything
+        # else (binary, broken JSON, unknown types) is ignored rather than closing the socket.
+        if text_data is None:
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def feed_event(self, message: dict) -> None:
+        await self.send_json(message["event"])

@@ -1,0 +1,158 @@
+"""Notification reads: who a notification reaches, the inbox, delivery counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.db.models import Q, QuerySet
+from shapely.geometry import shape
+
+from jaki.notifications.models import Device, InboxItem, Notification
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def audience_devices(notification: Notification) -> QuerySet[Device]:
+    """Active devices the audience names (before any area test); test sends reach test devices."""
+    devices = Device.objects.filter(is_active=True)
+    if notification.is_test:
+        devices = devices.filter(is_test=True)
+    audience = notification.audience
+    if audience.get("everyone"):
+        return devices
+    query = Q(pk__in=[])
+    if audience.get("users"):
+        query |= Q(user_id__in=audience["users"])
+    if audience.get("devices"):
+        query |= Q(pk__in=audience["devices"])
+    if audience.get("kelurahan"):
+        query |= Q(kelurahan__code__in=audience["kelurahan"])
+    if audience.get("area"):
+        min_lon, min_lat, max_lon, max_lat = Area(audience["area"]).bounds
+        query |= Q(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    return devices.filter(query)
+
+
+def target_device_chunks(notification: Notification, size: int) -> Iterator[list[int]]:
+    """Device ids to send to, in chunks of `size`, paged by id so memory stays flat."""
+    area = Area(notification.audience["area"]) if notification.audience.get("area") else None
+    exact = {
+        key: notification.audience.get(key)
+        for key in ("users", "devices", "kelurahan", "everyone")
+        if notification.audience.get(key)
+    }
+    devices = audience_devices(notification).order_by("pk")
+    last_id = 0
+    while True:
+        page = list(
+            devices.filter(pk__gt=last_id).values_list(
+                "pk", "lat", "lon", "user_id", "kelurahan__code"
+            )[:size]
+        )
+        if not page:
+            return
+        last_id = page[-1][0]
+        if area is None:
+            yield [row[0] for row in page]
+            continue
+        ids = np.array([row[0] for row in page])
+        lats = np.array([row[1] if row[1] is not None else np.nan for row in page], dtype=float)
+        lons = np.array([row[2] if row[2] is not None else np.nan for row in page], dtype=float)
+        inside = area.contains(lats, lons)
+        if exact:  # a device named another way (its user, its kelurahan) counts too
+            named = np.array([_named(row, exact) for row in page], dtype=bool)
+            inside |= named
+        chosen = ids[inside].tolist()
+        if chosen:
+            yield chosen
+
+
+def _named(row: tuple, exact: dict) -> bool:
+    pk, _lat, _lon, user_id, kelurahan_code = row
+    return bool(
+        exact.get("everyone")
+        or pk in (exact.get("devices") or ())
+        or user_id in (exact.get("users") or ())
+        or kelurahan_code in (exact.get("kelurahan") or ())
+    )
+
+
+@dataclass
+class Area:
+    """A union of GeoJSON polygons (lon/lat) and circles (`{"type": "Circle", …}`)."""
+
+    spec: list[dict]
+
+    def __post_init__(self):
+        parts = self.spec if isinstance(self.spec, list) else [self.spec]
+        self.polygons = [shape(p) for p in parts if p.get("type") != "Circle"]
+        self.circles = [
+            (float(p["lat"]), float(p["lon"]), float(p["radius_km"]))
+            for p in parts
+            if p.get("type") == "Circle"
+        ]
+        self.union = shapely.union_all(self.polygons) if self.polygons else None
+        if self.union is not None:
+            shapely.prepare(self.union)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        boxes = [p.bounds for p in self.polygons]
+        for lat, lon, radius in self.circles:
+            dlat = radius / 111.32
+            dlon = radius / (111.32 * max(np.cos(np.radians(lat)), 1e-6))
+            boxes.append((lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    def contains(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+        inside = np.zeros(len(lats), dtype=bool)
+        known = ~(np.isnan(lats) | np.isnan(lons))
+        if self.union is not None:
+            inside[known] |= shapely.intersects_xy(self.union, lons[known], lats[known])
+        for lat, lon, radius in self.circles:
+            inside[known] |= haversine_km(lat, lon, lats[known], lons[known]) <= radius
+        return inside
+
+
+def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    phi1, phi2 = np.radians(lat), np.radians(lats)
+    dphi, dlmb = phi2 - phi1, np.radians(lons - lon)
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+def inbox_for(*, user) -> QuerySet[InboxItem]:
+    """A user's inbox, newest first, each item with its notification in the same query."""
+    return (
+        InboxItem.objects.filter(user=user)
+        .select_related("notification")
+        .order_by("-created_at", "-id")
+    )
+
+
+def inbox_unread_count(*, user) -> int:
+    return InboxItem.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_delivery(*, notification: Notification) -> dict:
+    """The counts a sending service reads back (an alert's delivery screen)."""
+    notification.refresh_from_db(
+        fields=["targeted", "sent", "failed", "pruned", "first_sent_at", "last_sent_at", "state"]
+    )
+    return {
+        "targeted": notification.targeted,
+        "sent": notification.sent,
+        "failed": notification.failed,
+        "pruned": notification.pruned,
+        "first_sent_at": notification.first_sent_at,
+        "last_sent_at": notification.last_sent_at,
+        "state": notification.state,
+    }

@@ -1,0 +1,53 @@
+"""Push tasks, all on the `push` queue: thin wrappers around services, taking ids only.
+
+Tasks are acknowledged late and rejected when their worker dies, so Redis hands a half-done
+chunk to another worker; `services.deliveries_send` claims each device before sending, which
+makes the redelivery skip whatever the dead worker already tried.
+"""
+
+from celery import shared_task
+
+from jaki.notifications import services
+
+PUSH = {"acks_late": True, "reject_on_worker_lost": True}  # routed to `push` in jaki/celery.py
+
+
+@shared_task(name="jaki.notifications.tasks.fan_out", **PUSH)
+def fan_out(notification_id: int) -> int:
+    """Plan a notification: enqueue one send task per chunk of devices (or send to topics)."""
+    from jaki.notifications.models import Notification
+
+    if Notification.objects.filter(pk=notification_id, via_topic=True).exists():
+        send_to_topics.delay(notification_id)
+        return 0
+    chunks = 0
+    for device_ids in services.fanout_chunks(notification_id=notification_id):
+        send_chunk.delay(notification_id, device_ids)
+        chunks += 1
+    services.fanout_finish(notification_id=notification_id)
+    return chunks
+
+
+@shared_task(name="jaki.notifications.tasks.send_chunk", **PUSH)
+def send_chunk(notification_id: int, device_ids: list[int], attempt: int = 1) -> int:
+    retry_ids, delay = services.deliveries_send(
+        notification_id=notification_id, device_ids=device_ids, attempt=attempt
+    )
+    if retry_ids:
+        send_chunk.apply_async((notification_id, retry_ids, attempt + 1), countdown=delay)
+    return len(device_ids) - len(retry_ids)
+
+
+@shared_task(name="jaki.notifications.tasks.send_to_topics", **PUSH)
+def send_to_topics(notification_id: int) -> None:
+    services.topic_send(notification_id=notification_id)
+
+
+@shared_task(name="jaki.notifications.tasks.sync_device_topic", **PUSH)
+def sync_device_topic(device_id: int) -> None:
+    services.device_sync_topic(device_id=device_id)
+
+
+@shared_task(name="jaki.notifications.tasks.settle_stale_deliveries", **PUSH)
+def settle_stale_deliveries() -> int:
+    return services.deliveries_settle_stale()

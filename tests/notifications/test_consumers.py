@@ -1,0 +1,264 @@
+"""The live feed `WS /ws/feed/?token=…`, driven through the real ASGI application.
+
+The same tests run over the in-memory channel layer and, with REDIS_URL set, over Redis.
+"""
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from jaki.notifications import services
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ORIGIN = [(b"origin", b"http://testserver")]
+REFUSED = 4401
+FLOOD = {"type": "alert", "id": "a-1", "headline": "Banjir di Gambir"}
+
+
+@pytest.fixture
+def resident():
+    return UserFactory(phone="+6281234567890", name="Siti")
+
+
+@pytest.fixture
+def other_resident():
+    return UserFactory(phone="+6281298765432", name="Budi")
+
+
+def feed(query: str) -> WebsocketCommunicator:
+    from jaki.asgi import application
+
+    return WebsocketCommunicator(application, f"/ws/feed/?{query}", headers=ORIGIN)
+
+
+def token_of(user) -> str:
+    return f"token={AccessToken.for_user(user)}"
+
+
+def connect_once(query: str) -> tuple[bool, int | None]:
+    async def run():
+        communicator = feed(query)
+        connected, code = await communicator.connect()
+        if connected:  # refusals accept, then close with their code
+            message = await communicator.receive_output()
+            if message["type"] == "websocket.close":
+                return False, message["code"]
+        await communicator.disconnect()
+        return connected, code
+
+    return async_to_sync(run)()
+
+
+@pytest.mark.parametrize("query", ["", "token=", "token=garbage", "token=a.b.c", "tok=x"])
+def test_a_missing_or_bad_token_is_refused(query):
+    assert connect_once(query) == (False, REFUSED)
+
+
+def test_an_expired_token_is_refused(resident):
+    token = AccessToken.for_user(resident)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+
+    assert connect_once(f"token={token}") == (False, REFUSED)
+
+
+def test_a_deactivated_resident_is_refused(resident):
+    token = token_of(resident)
+    resident.is_active = False
+    resident.save()
+
+    assert connect_once(token) == (False, REFUSED)
+
+
+def test_a_connection_from_a_foreign_origin_is_refused(resident):
+    async def run():
+        from jaki.asgi import application
+
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/feed/?{token_of(resident)}",
+            headers=[(b"origin", b"https://evil.example")],
+        )
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(run)() is False
+
+
+def test_a_resident_receives_their_own_events(resident):
+    event = {"type": "complaint.updated", "id": "c-1", "status": "verified"}
+
+    async def run():
+        communicator = feed(token_of(resident))
+        connected, _ = await communicator.connect()
+        assert connected
+        await sync_to_async(services.feed_send_to_users)([(resident.public_id, event)])
+        received = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return received
+
+    assert async_to_sync(run)() == event
+
+
+def test_every_open_feed_receives_public_events(resident, other_resident):
+    async def run():
+        feeds = [feed(token_of(resident)), feed(token_of(other_resident))]
+        for communicator in feeds:
+            assert (await communicator.connect())[0]
+        await get_channel_layer().group_send(
+            services.PUBLIC_FEED_GROUP, {"type": "feed.event", "event": FLOOD}
+        )
+        received = [await c.receive_json_from(timeout=5) for c in feeds]
+        for communicator in feeds:
+            await communicator.disconnect()
+        return received
+
+    assert async_to_sync(run)() == [FLOOD, FLOOD]
+
+
+def test_nobody_receives_another_residents_events(resident, other_resident):
+    for_budi = {"type": "notification", "id": "n-budi"}
+    for_siti = {"type": "notification", "id": "n-siti"}
+
+    async def run():
+        siti, budi = feed(token_of(resident)), feed(token_of(other_resident))
+        assert (await siti.connect())[0] and (await budi.connect())[0]
+        await sync_to_async(services.feed_send_to_users)(
+            [(other_resident.public_id, for_budi), (resident.public_id, for_siti)]
+        )
+        siti_got = await siti.receive_json_from(timeout=5)
+        budi_got = await budi.receive_json_from(timeout=5)
+        siti_idle = await siti.receive_nothing(timeout=0.2)
+        await siti.disconnect()
+        await budi.disconnect()
+        return siti_got, budi_got, siti_idle
+
+    siti_got, budi_got, siti_idle = async_to_sync(run)()
+
+    assert siti_got == for_siti
+    assert budi_got == for_budi
+    assert siti_idle
+
+
+def test_a_resident_with_two_phones_gets_the_event_on_both(resident):
+    event = {"type": "notification", "id": "n-1"}
+
+    async def run():
+        phone, tablet = feed(token_of(resident)), feed(token_of(resident))
+        assert (await phone.connect())[0] and (await tablet.connect())[0]
+        await sync_to_async(services.feed_send_to_users)([(resident.public_id, event)])
+        received = [await phone.receive_json_from(timeout=5), await tablet.receive_json_from(5)]
+        await phone.disconnect()
+        await tablet.disconnect()
+        return received
+
+    assert async_to_sync(run)() == [event, event]
+
+
+async def group_size(group: str) -> int:
+    """How many channels a group holds, read from whichever layer is configured."""
+    layer = get_channel_layer()
+    if hasattr(layer, "groups"):  # the in-memory layer
+        return len(layer.groups.get(group, {}))
+    connection = layer.connection(layer.consistent_hash(group))
+    return await connection.zcard(layer._group_key(group))
+
+
+def test_a_closed_feed_leaves_its_groups(resident):
+    own_group = services.user_feed_group(resident.public_id)
+
+    async def run():
+        public_before = await group_size(services.PUBLIC_FEED_GROUP)
+        communicator = feed(token_of(resident))
+        assert (await communicator.connect())[0]
+        joined = (await group_size(own_group), await group_size(services.PUBLIC_FEED_GROUP))
+        await communicator.disconnect()
+        left = (await group_size(own_group), await group_size(services.PUBLIC_FEED_GROUP))
+        return public_before, joined, left
+
+    public_before, joined, left = async_to_sync(run)()
+
+    assert joined == (1, public_before + 1)
+    assert left == (0, public_before)
+
+
+def test_a_ping_is_answered_and_anything_else_ignored(resident):
+    async def run():
+        communicator = feed(token_of(resident))
+        assert (await communicator.connect())[0]
+        await communicator.send_to(text_data="not json")
+        await communicator.send_to(bytes_data=b"\x00\x01")
+        await communicator.send_json_to({"type": "subscribe", "to": "everything"})
+        await communicator.send_json_to(["ping"])
+        await communicator.send_json_to({"type": "ping"})
+        answer = await communicator.receive_json_from(timeout=5)
+        idle = await communicator.receive_nothing(timeout=0.1)
+        await communicator.disconnect()
+        return answer, idle
+
+    assert async_to_sync(run)() == ({"type": "pong"}, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_to_a_resident_reaches_their_open_feed_after_commit(resident):
+    resident.language = "en"
+    resident.save()
+
+    def notify():
+        return services.notify(
+            kind="complaint.updated",
+            title={"id": "Laporan diverifikasi", "en": "Report verified"},
+            body={"id": "Laporan JK-1 sedang ditangani.", "en": "Report JK-1 is being handled."},
+            users=[resident],
+            data={"complaint": "JK-1"},
+        )
+
+    async def run():
+        communicator = feed(token_of(resident))
+        assert (await communicator.connect())[0]
+        notification = await database_sync_to_async(notify)()
+        received = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return notification, received
+
+    notification, received = async_to_sync(run)()
+
+    item = notification.inbox_items.get()
+    assert received == {
+        "type": "notification",
+        "id": str(item.public_id),
+        "kind": "complaint.updated",
+        "title": "Report verified",
+        "body": "Report JK-1 is being handled.",
+        "data": {"complaint": "JK-1"},
+        "created_at": item.created_at.isoformat(),
+        "read_at": None,
+    }
+
+
+@pytest.mark.redis
+def test_the_feed_runs_over_the_redis_channel_layer(resident):
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    event = {"type": "notification", "id": "over-redis"}
+
+    async def run():
+        communicator = feed(token_of(resident))
+        assert (await communicator.connect())[0]
+        await sync_to_async(services.feed_send_to_users)([(resident.public_id, event)])
+        mine = await communicator.receive_json_from(timeout=5)
+        await get_channel_layer().group_send(
+            services.PUBLIC_FEED_GROUP, {"type": "feed.event", "event": FLOOD}
+        )
+        public = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return mine, public
+
+    assert async_to_sync(run)() == (event, FLOOD)

@@ -1,0 +1,234 @@
+"""Delivery through firebase-admin's real code against the fake FCM server on loopback."""
+
+import pytest
+
+from jaki.notifications import services
+from jaki.notifications.models import Delivery, Device, Notification
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TITLE = {"id": "Peringatan banjir", "en": "Flood warning"}
+BODY = {"id": "Air naik di Manggarai.", "en": "Water is rising at Manggarai."}
+
+
+def device(user=None, *, token=None, language="id", platform="android") -> Device:
+    user = user or UserFactory()
+    registered, _ = services.device_register(
+        user=user,
+        token=token or f"tok-{Device.objects.count()}-{user.pk}",
+        platform=platform,
+        language=language,
+    )
+    return registered
+
+
+def notify(capture, **kwargs) -> Notification:
+    kwargs.setdefault("title", TITLE)
+    kwargs.setdefault("body", BODY)
+    kwargs.setdefault("kind", "alert")
+    with capture(execute=True):
+        notification = services.notify(**kwargs)
+    notification.refresh_from_db()
+    return notification
+
+
+def test_each_device_gets_the_message_in_its_language(firebase, django_capture_on_commit_callbacks):
+    indonesian, english = device(language="id"), device(language="en")
+
+    notify(django_capture_on_commit_callbacks, devices=[indonesian, english])
+
+    by_token = {m.token: m.message for m in firebase.sent}
+    assert by_token[indonesian.token]["notification"]["title"] == "Peringatan banjir"
+    assert by_token[english.token]["notification"]["title"] == "Flood warning"
+    assert by_token[english.token]["notification"]["body"] == "Water is rising at Manggarai."
+
+
+def test_english_falls_back_to_indonesian(firebase, django_capture_on_commit_callbacks):
+    english = device(language="en")
+
+    notify(
+        django_capture_on_commit_callbacks,
+        devices=[english],
+        title={"id": "Hanya"},
+        body={"id": "ID"},
+    )
+
+    assert firebase.sent[0].message["notification"]["title"] == "Hanya"
+
+
+def test_a_high_priority_message_wakes_android_and_is_time_sensitive_on_ios(
+    firebase, django_capture_on_commit_callbacks
+):
+    phone = device()
+
+    notification = notify(
+        django_capture_on_commit_callbacks,
+        devices=[phone],
+        priority="high",
+        collapse_key="cap-banjir-1",
+        deep_link="jaki://alerts/1",
+        data={"alert": "1"},
+    )
+
+    message = firebase.sent[0].message
+    assert message["token"] == phone.token
+    assert message["android"]["priority"] == "high"
+    assert message["android"]["ttl"] == "86400s"
+    assert message["android"]["collapse_key"] == "cap-banjir-1"
+    assert message["android"]["notification"]["channel_id"] == "alerts"
+    assert message["apns"]["headers"]["apns-priority"] == "10"
+    assert message["apns"]["payload"]["aps"]["interruption-level"] == "time-sensitive"
+    assert message["data"] == {
+        "alert": "1",
+        "link": "jaki://alerts/1",
+        "notification_id": str(notification.public_id),
+        "kind": "alert",
+    }
+
+
+def test_a_normal_message_is_not_urgent(firebase, django_capture_on_commit_callbacks):
+    notify(django_capture_on_commit_callbacks, devices=[device()])
+
+    message = firebase.sent[0].message
+    assert message["android"]["priority"] == "normal"
+    assert message["apns"]["headers"]["apns-priority"] == "5"
+    assert "interruption-level" not in message["apns"]["payload"]["aps"]
+
+
+@pytest.mark.parametrize("error", ["UNREGISTERED", "SENDER_ID_MISMATCH", "INVALID_ARGUMENT"])
+def test_a_dead_token_is_pruned_and_its_device_deactivated(
+    firebase, django_capture_on_commit_callbacks, error
+):
+    dead, alive = device(), device()
+    firebase.fail_token(dead.token, error)
+
+    notification = notify(django_capture_on_commit_callbacks, devices=[dead, alive])
+
+    dead.refresh_from_db()
+    assert not dead.is_active
+    assert (notification.targeted, notification.sent, notification.pruned, notification.failed) == (
+        2,
+        1,
+        1,
+        0,
+    )
+    assert Delivery.objects.get(device=dead).status == "pruned"
+
+
+def test_unavailable_is_retried_and_then_delivered(firebase, django_capture_on_commit_callbacks):
+    phone = device()
+    firebase.fail_next("UNAVAILABLE", count=2, retry_after=1)
+
+    notification = notify(django_capture_on_commit_callbacks, devices=[phone])
+
+    assert [m.error for m in firebase.sent] == ["UNAVAILABLE", "UNAVAILABLE", None]
+    assert (notification.sent, notification.failed) == (1, 0)
+    assert Delivery.objects.get(device=phone).attempts == 3
+
+
+def test_the_retry_waits_at_least_as_long_as_retry_after(firebase, settings):
+    settings.PUSH_RETRY_BASE_SECONDS = 0.01
+    phone = device()
+    notification = services.notify(kind="alert", title=TITLE, body=BODY, devices=[phone])
+    firebase.fail_next("UNAVAILABLE", retry_after=30)
+
+    retry_ids, delay = services.deliveries_send(
+        notification_id=notification.pk, device_ids=[phone.pk]
+    )
+
+    assert retry_ids == [phone.pk]
+    assert delay >= 30
+    assert Delivery.objects.get(device=phone).status == "retry"
+
+
+def test_quota_exceeded_backs_off_exponentially_with_jitter(firebase, settings):
+    settings.PUSH_RETRY_BASE_SECONDS = 2
+    phone = device()
+    notification = services.notify(kind="alert", title=TITLE, body=BODY, devices=[phone])
+    firebase.fail_next("QUOTA_EXCEEDED", count=3)
+
+    delays = []
+    for attempt in (1, 2, 3):
+        retry_ids, delay = services.deliveries_send(
+            notification_id=notification.pk, device_ids=[phone.pk], attempt=attempt
+        )
+        assert retry_ids == [phone.pk]
+        delays.append(delay)
+
+    assert 1 <= delays[0] <= 2
+    assert 2 <= delays[1] <= 4
+    assert 4 <= delays[2] <= 8
+
+
+def test_it_gives_up_after_the_last_attempt(firebase, settings, django_capture_on_commit_callbacks):
+    settings.PUSH_MAX_ATTEMPTS = 2
+    phone = device()
+    firebase.fail_next("INTERNAL", count=5)
+
+    notification = notify(django_capture_on_commit_callbacks, devices=[phone])
+
+    assert len(firebase.sent) == 2
+    assert (notification.sent, notification.failed) == (0, 1)
+    assert Delivery.objects.get(device=phone).error == "INTERNAL"
+
+
+def test_a_chunk_sent_twice_reaches_no_device_twice(firebase, django_capture_on_commit_callbacks):
+    phones = [device() for _ in range(5)]
+    notification = notify(django_capture_on_commit_callbacks, devices=phones)
+
+    # The same task again, as Redis would redeliver it after a worker died.
+    services.deliveries_send(notification_id=notification.pk, device_ids=[p.pk for p in phones])
+
+    tokens = [m.token for m in firebase.sent]
+    assert sorted(tokens) == sorted(p.token for p in phones)
+
+
+def test_chunks_hold_at_most_500_devices(firebase, settings, django_capture_on_commit_callbacks):
+    settings.PUSH_CHUNK_SIZE = 3
+    phones = [device() for _ in range(7)]
+
+    notification = notify(django_capture_on_commit_callbacks, everyone=True)
+
+    assert notification.targeted == notification.sent == 7
+    assert len({m.token for m in firebase.sent}) == 7
+    assert len(phones) == 7
+
+
+def test_the_sdk_is_aimed_at_the_configured_endpoint(firebase, django_capture_on_commit_callbacks):
+    notify(django_capture_on_commit_callbacks, devices=[device()])
+
+    request = firebase.requests[-1]
+    assert request.path == "/v1/projects/jaki-test/messages:send"
+    assert request.headers["authorization"] == "Bearer fake-token"
+
+
+def test_devices_follow_their_kelurahan_topic(
+    firebase, demo_regions, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        phone, _ = services.device_register(
+            user=UserFactory(), token="tok-moving", platform="ios", lat=-6.1754, lon=106.8272
+        )
+    assert firebase.subscriptions.get("kel-3173081001-id") == {"tok-moving"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.device_update(device=phone, lat=-6.1960, lon=106.8400)
+
+    phone.refresh_from_db()
+    new_topic = f"kel-{phone.kelurahan.code}-id"
+    assert phone.topic == new_topic
+    assert firebase.subscriptions.get(new_topic) == {"tok-moving"}
+    assert "tok-moving" not in firebase.subscriptions.get("kel-3173081001-id", set())
+
+
+def test_a_kelurahan_warning_can_go_out_as_topic_messages(
+    firebase, demo_regions, django_capture_on_commit_callbacks
+):
+    notification = notify(
+        django_capture_on_commit_callbacks, kelurahan=["3173081001"], via_topic=True, inbox=False
+    )
+
+    topics = sorted(m.message["topic"] for m in firebase.sent)
+    assert topics == ["kel-3173081001-en", "kel-3173081001-id"]
+    assert notification.sent == 2
