@@ -4,6 +4,7 @@ import pytest
 
 from jaki.notifications import fcm
 from jaki.regions import demo
+from tests.accounts.conftest import login, request_code  # noqa: F401  (OTP login over HTTP)
 
 
 @pytest.fixture(autouse=True)

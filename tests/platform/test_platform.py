@@ -28,6 +28,12 @@ def test_celery_declares_the_four_queues_and_a_beat_schedule():
         assert entry["task"] in celery_app.tasks
 
 
+def test_push_tasks_go_to_the_push_queue():
+    route = celery_app.amqp.router.route({}, "jaki.notifications.tasks.send_chunk")
+
+    assert route["queue"].name == "push"
+
+
 @pytest.mark.parametrize(
     "text",
     ["login by +6281234567890", "nomor 0812-3456-7890", "628123456789 gagal", "+62 812 3456 7890"],
