@@ -255,12 +255,44 @@ def fake_pid() -> int | None:
     return None
 
 
-def cpu_snapshot(worker_pid: int, fake: int | None) -> dict[str, float]:
+def server_pids() -> dict[str, int]:
+    """The PostgreSQL postmaster and the Redis server on this machine, found by name."""
+    found: dict[str, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        ppid = int(text.rsplit(")", 1)[1].split()[1])
+        if name == "postgres" and ppid == 1:
+            found["postgres"] = int(stat.parent.name)
+        elif name.startswith("redis-server"):
+            found["redis"] = int(stat.parent.name)
+    return found
+
+
+def server_cpu_seconds(pid: int | None) -> float:
+    """A server's CPU including its children, live (backends) and reaped (cutime, cstime)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    reaped = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+    return cpu_seconds(pid) + reaped + sum(cpu_seconds(child) for child in child_pids(pid))
+
+
+def cpu_snapshot(worker_pid: int, fake: int | None, servers: dict[str, int]) -> dict[str, float]:
     children = child_pids(worker_pid)
     return {
         "worker children": sum(cpu_seconds(pid) for pid in children),
         "worker main process": cpu_seconds(worker_pid),
         "fake FCM": cpu_seconds(fake) if fake else 0.0,
+        "PostgreSQL (all clients)": server_cpu_seconds(servers.get("postgres")),
+        "Redis": server_cpu_seconds(servers.get("redis")),
         "bench process (polling)": cpu_seconds(os.getpid()),
         "machine, all processes": machine_busy_seconds(),
     }
@@ -451,8 +483,8 @@ def run_size(
             f"(pid {workers.process.pid}, children {child_pids(workers.process.pid)})",
             flush=True,
         )
-        fake = fake_pid()
-        cpu_before = cpu_snapshot(workers.process.pid, fake)
+        fake, servers = fake_pid(), server_pids()
+        cpu_before = cpu_snapshot(workers.process.pid, fake, servers)
         notify_at = time.time()
         notification = notify(
             kind="alert",
@@ -468,7 +500,7 @@ def run_size(
         )
         stats, counts = wait_done(notification.pk, n, fake_url, workers, args.timeout)
         done_at = time.time()
-        cpu_after = cpu_snapshot(workers.process.pid, fake)
+        cpu_after = cpu_snapshot(workers.process.pid, fake, servers)
     finally:
         stop_workers(workers)
     close_old_connections()
@@ -584,6 +616,17 @@ def report(results: list[Result], bare: float, sdk: float, args: argparse.Namesp
             [", ".join(mb(kb) for kb in sorted(r.children_kb.values())) or "-" for r in results],
         ),
         ("worker main process VmHWM", [mb(r.main_kb) for r in results]),
+        *(
+            (f"CPU ms/msg: {key}", [f"{r.cpu[key] * 1000 / r.devices:.3f}" for r in results])
+            for key in results[0].cpu
+        ),
+        (
+            f"machine busy ({CORES} cores)",
+            [
+                f"{r.cpu['machine, all processes'] / ((r.done_at - r.notify_at) * CORES):.0%}"
+                for r in results
+            ],
+        ),
         ("seeding (COPY) took", [f"{r.seed_seconds:.1f}s" for r in results]),
         ("worker ready after", [f"{r.ready_seconds:.1f}s" for r in results]),
     ]
