@@ -72,3 +72,32 @@ def _fresh_locate_index():
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+# The cast: residents who must never see each other's data.
+
+
+@pytest.fixture
+def resident(db):
+    from tests.accounts.factories import UserFactory
+
+    return UserFactory(phone="+6281234567890", name="Siti")
+
+
+@pytest.fixture
+def other_resident(db):
+    from tests.accounts.factories import UserFactory
+
+    return UserFactory(phone="+6281298765432", name="Budi")
+
+
+@pytest.fixture
+def as_user(api_client):
+    """Sign the API client in as `user` with a real access token."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    def sign_in(user):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        return api_client
+
+    return sign_in

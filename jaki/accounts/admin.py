@@ -56,8 +56,23 @@ class UserChangeForm(PhoneFormMixin, forms.ModelForm):
         )
 
 
+class PhoneSearchMixin:
+    """Staff type numbers as people say them (0812…): the owner's stored E.164 form is found
+    too, while the term as typed still searches every other field (kelurahan names, codes)."""
+
+    phone_field = "user__phone"  # a model with a `user`; UserAdmin uses "phone"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        with contextlib.suppress(ValidationError):
+            phone = normalise_phone(search_term)
+            results |= queryset.filter(**{self.phone_field: phone})
+        return results, may_have_duplicates
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
+    phone_field = "phone"
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ("masked_phone_display", "name", "organisation", "is_staff", "is_active")
@@ -83,12 +98,6 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("phone number"), ordering="phone")
     def masked_phone_display(self, user: User) -> str:
         return user.masked_phone or "—"
-
-    def get_search_results(self, request, queryset, search_term):
-        # Staff type numbers as people say them (0812…); search the stored E.164 form too.
-        with contextlib.suppress(ValidationError):
-            search_term = normalise_phone(search_term)
-        return super().get_search_results(request, queryset, search_term)
 
 
 @admin.register(Organisation)

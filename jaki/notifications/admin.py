@@ -5,16 +5,13 @@ here. A device's `is_test` flag (who receives Test and Exercise warnings) is the
 change by hand.
 """
 
-import contextlib
-
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from jaki.accounts.phones import normalise_phone
+from jaki.accounts.admin import PhoneSearchMixin
 from jaki.api import DomainError
 from jaki.notifications import selectors, services
 from jaki.notifications.models import Delivery, Device, InboxItem, Notification
@@ -32,20 +29,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-class PhoneSearchMixin:
-    """Staff type numbers as people say them (0812…): the owner's stored E.164 form is found
-    too, while the term as typed still searches every other field (kelurahan names, codes)."""
-
-    phone_field = "user__phone"
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        with contextlib.suppress(ValidationError):
-            phone = normalise_phone(search_term)
-            results |= queryset.filter(**{self.phone_field: phone})
-        return results, may_have_duplicates
 
 
 def masked_owner(obj) -> str:

@@ -1,35 +1,14 @@
 """Devices API: registering push tokens, moving them, updating location, removing them."""
 
 import pytest
-from rest_framework_simplejwt.tokens import AccessToken
 
 from jaki.notifications.models import Device
-from tests.accounts.factories import UserFactory
 from tests.notifications.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 
 MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 3173081001
 TOKEN = "dQw4w9WgXcQ:APA91bF-Ab_c9" + "x" * 120
-
-
-@pytest.fixture
-def resident():
-    return UserFactory(phone="+6281234567890", name="Siti")
-
-
-@pytest.fixture
-def other_resident():
-    return UserFactory(phone="+6281298765432", name="Budi")
-
-
-@pytest.fixture
-def as_user(api_client):
-    def sign_in(user):
-        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-        return api_client
-
-    return sign_in
 
 
 def register(client, headers=None, **body):

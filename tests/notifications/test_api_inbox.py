@@ -5,35 +5,14 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework_simplejwt.tokens import AccessToken
 
 from jaki.notifications import services
 from jaki.notifications.models import InboxItem
-from tests.accounts.factories import UserFactory
 from tests.notifications.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 
 START = timezone.datetime(2026, 12, 1, 9, 0, tzinfo=timezone.get_fixed_timezone(7 * 60))
-
-
-@pytest.fixture
-def resident():
-    return UserFactory(phone="+6281234567890", name="Siti")
-
-
-@pytest.fixture
-def other_resident():
-    return UserFactory(phone="+6281298765432", name="Budi")
-
-
-@pytest.fixture
-def as_user(api_client):
-    def sign_in(user):
-        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-        return api_client
-
-    return sign_in
 
 
 def send(*users, title="Banjir di Gambir", body="Hindari Jl. Merdeka", en=True, **kwargs):
