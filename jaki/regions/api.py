@@ -30,7 +30,7 @@ GEOJSON_GEOMETRY_SCHEMA = {
 
 @extend_schema_field(GEOJSON_GEOMETRY_SCHEMA)
 class GeometryField(serializers.JSONField):
-    pass
+    """A boundary as GeoJSON, described as such in the schema (not as free-form JSON)."""
 
 
 class RegionRefOutput(serializers.Serializer):
