@@ -112,6 +112,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.masked_phone or str(self.public_id)
 
+    def get_short_name(self) -> str:
+        """What the admin greets staff with: their name, not their phone number."""
+        return self.name or self.masked_phone
+
+    def get_full_name(self) -> str:
+        return self.name
+
     @property
     def masked_phone(self) -> str:
         """+62812****5678: enough for staff to tell people apart, not enough to call them."""
