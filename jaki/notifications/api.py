@@ -62,11 +62,7 @@ class DeviceOutput(serializers.Serializer):
 
 
 def own_device(*, user, token: str, active_only: bool) -> Device:
-    """One of the caller's devices; anyone else's token is as unknown as a made-up one."""
-    devices = Device.objects.filter(user=user, token=token)
-    if active_only:
-        devices = devices.filter(is_active=True)
-    device = devices.select_related("kelurahan").defer("kelurahan__boundary").first()
+    device = selectors.device_of(user=user, token=token, active_only=active_only)
     if device is None:
         raise NotFound(NO_SUCH_DEVICE)
     return device

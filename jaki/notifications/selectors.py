@@ -129,6 +129,14 @@ def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> 
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
 
 
+def device_of(*, user, token: str, active_only: bool) -> Device | None:
+    """One of `user`'s devices; anyone else's token is as unknown as a made-up one."""
+    devices = Device.objects.filter(user=user, token=token)
+    if active_only:
+        devices = devices.filter(is_active=True)
+    return devices.select_related("kelurahan").defer("kelurahan__boundary").first()
+
+
 def inbox_for(*, user) -> QuerySet[InboxItem]:
     """A user's inbox, newest first, each item with its notification in the same query."""
     return (
