@@ -19,8 +19,10 @@ database is flushed first so old tasks don't interfere).
    ``celery -A jaki worker -Q push`` with the firebase backend aimed at the fake, calls
    ``notify(everyone=True, inbox=False)`` once from this process (the task goes through Redis)
    and waits until the notification is done and the fake counted every send.
-4. Reports rates, latencies, the notification's counts and the workers' peak memory (VmHWM
-   from /proc, sampled until the end), then PASS/FAIL per target. Exits with 1 on a FAIL.
+4. Reports rates, latencies, the notification's counts, the workers' peak memory (VmHWM
+   from /proc, sampled until the end) and where the CPU went from notify() to done (per
+   process, from /proc: worker, fake, PostgreSQL, Redis, and the rest of the machine, so other
+   load on a shared machine shows), then PASS/FAIL per target. Exits with 1 on a FAIL.
 
 Workers run with DEBUG=false, as in production: with the development default (DEBUG on) Django
 keeps the last 9,000 SQL statements of each connection, which a worker never clears, so its
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -130,8 +133,6 @@ def clear_bench_rows() -> None:
 
 def create_devices(n: int, seed: int) -> float:
     """N users with one active device each, by COPY; returns the seconds it took."""
-    import uuid
-
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -401,6 +402,24 @@ def stop_workers(workers: Workers) -> None:
     # Children left over (they belong to the group we started): make sure none survive.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while (left := group_members(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left:
+        raise RuntimeError(f"worker processes {left} did not stop")
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes (zombies aside) in a process group, from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def tail(workers: Workers, lines: int = 30) -> str:
@@ -443,6 +462,12 @@ class Result:
         return self.devices / max(self.last_at - self.notify_at, 1e-9)
 
     @property
+    def cpu_rest(self) -> float:
+        """Busy CPU no listed process accounts for: the kernel, and whatever else runs here."""
+        machine = self.cpu["machine, all processes"]
+        return machine - sum(v for k, v in self.cpu.items() if k != "machine, all processes")
+
+    @property
     def child_peak_kb(self) -> int:
         return max(self.children_kb.values(), default=0)
 
@@ -457,9 +482,8 @@ def run_size(
     n: int, args: argparse.Namespace, env: dict[str, str], fake_url: str, tmp: Path
 ) -> Result:
     import requests
-    from django.db import close_old_connections
 
-    from jaki.notifications.models import Device, Notification
+    from jaki.notifications.models import Device
     from jaki.notifications.services import notify
 
     print(f"\n--- {n:,} devices ---", flush=True)
@@ -500,10 +524,10 @@ def run_size(
         )
         stats, counts = wait_done(notification.pk, n, fake_url, workers, args.timeout)
         done_at = time.time()
+        workers.sampler.sample()
         cpu_after = cpu_snapshot(workers.process.pid, fake, servers)
     finally:
         stop_workers(workers)
-    close_old_connections()
     result = Result(
         devices=n,
         seed_seconds=seed_seconds,
@@ -516,10 +540,8 @@ def run_size(
         main_kb=workers.sampler.main_kb,
         children_kb=dict(workers.sampler.children_kb),
     )
-    leftover = Notification.objects.filter(pk=notification.pk).values_list("state", flat=True)
     print(
-        f"  done: {result.devices / (done_at - notify_at):,.0f} devices/s until 'done', "
-        f"state {leftover.get()}",
+        f"  {counts['state']} after {done_at - notify_at:.1f}s; workers stopped, none left",
         flush=True,
     )
     return result
@@ -571,8 +593,12 @@ def wait_done(
 # --- Reporting ---------------------------------------------------------------------------------
 
 
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def mb(kb: int) -> str:
-    return f"{kb / 1024:,.1f} MB"
+    return f"{kb / 1024:,.1f} MB" if kb else "-"
 
 
 def at(moment: datetime | None, origin: float) -> str:
@@ -619,6 +645,10 @@ def report(results: list[Result], bare: float, sdk: float, args: argparse.Namesp
         *(
             (f"CPU ms/msg: {key}", [f"{r.cpu[key] * 1000 / r.devices:.3f}" for r in results])
             for key in results[0].cpu
+        ),
+        (
+            "CPU ms/msg: rest (kernel, other load)",
+            [f"{r.cpu_rest * 1000 / r.devices:.3f}" for r in results],
         ),
         (
             f"machine busy ({CORES} cores)",
@@ -748,6 +778,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     redis.Redis.from_url(redis_url).flushdb()
     print(f"Database: {connection.settings_dict['NAME']}; Redis: {redis_url} (flushed)")
+    print(f"{CORES} cores; load average {load_average()}")
     sizes = sorted({args.also, args.devices})
 
     with (
@@ -763,6 +794,7 @@ def main() -> int:
         bare, sdk = measure_clients(url, args.concurrency)
         results = [run_size(n, args, env, url, tmp) for n in sizes]
     ok = report(results, bare, sdk, args)
+    print(f"load average at the end: {load_average()}")
     return 0 if ok else 1
 
 
