@@ -19,6 +19,7 @@ import functools
 import logging
 import threading
 import time
+import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ class FirebaseBackend:
         # Read by the SDK when this app's messaging service is built, just below.
         messaging._MessagingService.FCM_URL = base + "/v1/projects/{0}/messages:send"
         cred = credentials.Certificate(credentials_path)
-        name = f"jaki-push-{id(self)}"
+        name = f"jaki-push-{uuid.uuid4().hex}"
         self.app = firebase_admin.initialize_app(cred, {"httpTimeout": timeout}, name=name)
         service = messaging._get_messaging_service(self.app)
         service._fcm_topic_url = f"{base}/v1/projects/{self.app.project_id}/registrations"
@@ -253,8 +254,10 @@ def get_push_backend() -> PushBackend:
 
 def reset_push_backend() -> None:
     """Forget the built backend, so the next send reads the settings again (tests)."""
-    if get_push_backend.cache_info().currsize:
-        backend = get_push_backend()
-        if isinstance(backend, FirebaseBackend):
-            backend.close()
-    get_push_backend.cache_clear()
+    try:
+        if get_push_backend.cache_info().currsize:
+            backend = get_push_backend()
+            if isinstance(backend, FirebaseBackend):
+                backend.close()
+    finally:
+        get_push_backend.cache_clear()

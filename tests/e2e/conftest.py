@@ -15,8 +15,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    # Per test, not per session: Playwright's sync API keeps an event loop running in this
+    # thread while it is open, which would break every later test that runs its own loop.
     if not os.path.exists(CHROMIUM):
         if IN_CI:
             pytest.fail(f"Chromium is missing at {CHROMIUM}")
