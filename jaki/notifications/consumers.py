@@ -47,3 +47,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
 
     async def feed_event(self, message: dict) -> None:
         await self.send_json(message["event"])
+
+    async def feed_revoke(self, message: dict) -> None:
+        """The user logged out or erased their account: this socket's token no longer counts."""
+        await self.close(code=UNAUTHORISED)

@@ -181,8 +181,12 @@ def device_deactivate(*, device: Device, reason: str) -> None:
 
 
 def devices_deactivate_for_user(*, user, reason: str, forget_location: bool = False) -> int:
-    """Logout and account erasure: none of the user's phones is pushed to any more. Erasure
-    also forgets where they were (the token stays, inactive, so its topic can be left)."""
+    """Logout and account erasure: none of the user's phones is pushed to any more, and their
+    open live feeds close. Erasure also forgets where the phones were (the token stays,
+    inactive, so its topic can be left)."""
+    group = user_feed_group(user.public_id)
+    layer = get_channel_layer()
+    transaction.on_commit(lambda: async_to_sync(layer.group_send)(group, {"type": "feed.revoke"}))
     devices = list(Device.objects.filter(user=user, is_active=True))
     for device in devices:
         device_deactivate(device=device, reason=reason)

@@ -262,3 +262,21 @@ def test_the_feed_runs_over_the_redis_channel_layer(resident):
         return mine, public
 
     assert async_to_sync(run)() == (event, FLOOD)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logging_out_closes_the_users_open_feed(resident):
+    def log_out_everywhere():
+        services.devices_deactivate_for_user(user=resident, reason="logout")
+
+    async def run():
+        communicator = feed(token_of(resident))
+        assert (await communicator.connect())[0]
+        await database_sync_to_async(log_out_everywhere)()
+        closed = await communicator.receive_output(timeout=5)
+        await communicator.wait()
+        return closed
+
+    closed = async_to_sync(run)()
+
+    assert (closed["type"], closed["code"]) == ("websocket.close", 4401)
