@@ -1,0 +1,66 @@
+"""Notifications: devices, the one `notify` entry point, delivery, inbox and the live feed.
+
+Every service reaches residents through `notify(...)`. It writes the record (and the inbox rows
+of named users) in the caller's transaction and fans out only after commit, through Celery tasks
+on the `push` queue (tasks.py), which call back into `delivery`.
+"""
+
+from jaki.notifications.services.delivery import (
+    deliveries_send,
+    deliveries_settle_stale,
+    fanout_chunks,
+    fanout_finish,
+    retry_delay,
+    topic_send,
+)
+from jaki.notifications.services.devices import (
+    device_deactivate,
+    device_register,
+    device_sync_topic,
+    device_update,
+    devices_deactivate_for_user,
+    kelurahan_topic,
+)
+from jaki.notifications.services.errors import InvalidNotification
+from jaki.notifications.services.feed import (
+    PUBLIC_FEED_GROUP,
+    feed_broadcast_public,
+    feed_send_to_users,
+    inbox_event,
+    inbox_mark_all_read,
+    inbox_mark_read,
+    user_feed_group,
+)
+from jaki.notifications.services.notify import (
+    TEST_PUSH_BODY,
+    TEST_PUSH_TITLE,
+    build_push,
+    notify,
+)
+
+__all__ = [
+    "PUBLIC_FEED_GROUP",
+    "TEST_PUSH_BODY",
+    "TEST_PUSH_TITLE",
+    "InvalidNotification",
+    "build_push",
+    "deliveries_send",
+    "deliveries_settle_stale",
+    "device_deactivate",
+    "device_register",
+    "device_sync_topic",
+    "device_update",
+    "devices_deactivate_for_user",
+    "fanout_chunks",
+    "fanout_finish",
+    "feed_broadcast_public",
+    "feed_send_to_users",
+    "inbox_event",
+    "inbox_mark_all_read",
+    "inbox_mark_read",
+    "kelurahan_topic",
+    "notify",
+    "retry_delay",
+    "topic_send",
+    "user_feed_group",
+]

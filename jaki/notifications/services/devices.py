@@ -1,0 +1,189 @@
+"""Devices: registration, location (kelurahan and its FCM topic), deactivation."""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jaki.notifications import fcm
+from jaki.notifications.models import Device
+from jaki.notifications.services.feed import user_feed_group
+from jaki.regions.models import Region
+from jaki.regions.selectors import locate
+
+logger = logging.getLogger(__name__)
+
+
+def kelurahan_topic(code: str, language: str) -> str:
+    """One FCM topic per kelurahan and language, so a topic send can speak the device's language."""
+    return f"kel-{code}-{language}"
+
+
+DEVICE_FIELDS_SET_BY_THE_APP = [
+    "user",
+    "platform",
+    "fid",
+    "language",
+    "app_version",
+    "lat",
+    "lon",
+    "kelurahan",
+    "is_active",
+    "deactivated_at",
+    "deactivation_reason",
+    "last_seen_at",
+]
+
+
+def device_register(
+    *,
+    user,
+    token: str,
+    platform: str,
+    fid: str = "",
+    language: str | None = None,
+    app_version: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+) -> tuple[Device, bool]:
+    """Register a push token; idempotent on the token. A token that moves to another user (a
+    phone changing hands) moves with it; a known token is reactivated."""
+    # The app retries: two first registrations of one token may race. The loser of the insert
+    # finds the winner's row on its second pass.
+    for last_try in (False, True):
+        try:
+            return _device_register(
+                user=user,
+                token=token,
+                platform=platform,
+                fid=fid,
+                language=language,
+                app_version=app_version,
+                lat=lat,
+                lon=lon,
+            )
+        except IntegrityError:
+            if last_try:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _device_register(*, user, token, platform, fid, language, app_version, lat, lon):
+    now = timezone.now()
+    with transaction.atomic():
+        device = Device.objects.select_for_update().filter(token=token).first()
+        created = device is None
+        if created:
+            # The model default ("id") would hide the user's language from the fallback below.
+            device = Device(token=token, created_at=now, language=language or user.language)
+        device.user = user
+        device.platform = platform
+        device.fid = fid or device.fid
+        device.language = language or device.language or user.language
+        device.app_version = app_version or device.app_version
+        device.is_active = True
+        device.deactivated_at = None
+        device.deactivation_reason = ""
+        device.last_seen_at = now
+        if lat is not None and lon is not None:
+            _place(device, lat, lon)
+        device.save(update_fields=None if created else DEVICE_FIELDS_SET_BY_THE_APP)
+        _sync_topic_on_commit(device)
+    return device, created
+
+
+def device_update(
+    *,
+    device: Device,
+    lat: float | None = None,
+    lon: float | None = None,
+    language: str | None = None,
+    app_version: str | None = None,
+) -> Device:
+    """The app reports where the phone is (kelurahan re-resolved) or a new language."""
+    with transaction.atomic():
+        if lat is not None and lon is not None:
+            _place(device, lat, lon)
+        if language:
+            device.language = language
+        if app_version:
+            device.app_version = app_version
+        device.last_seen_at = timezone.now()
+        device.save(update_fields=DEVICE_FIELDS_SET_BY_THE_APP)
+        _sync_topic_on_commit(device)
+    return device
+
+
+def _place(device: Device, lat: float, lon: float) -> None:
+    device.lat, device.lon = lat, lon
+    located = locate(lat, lon)
+    device.kelurahan_id = (
+        Region.objects.filter(code=located.kelurahan.code).values_list("pk", flat=True).first()
+        if located
+        else None
+    )
+
+
+def device_deactivate(*, device: Device, reason: str) -> None:
+    with transaction.atomic():
+        Device.objects.filter(pk=device.pk).update(
+            is_active=False, deactivated_at=timezone.now(), deactivation_reason=reason
+        )
+        device.is_active = False
+        _sync_topic_on_commit(device)
+
+
+def devices_deactivate_for_user(*, user, reason: str, forget_location: bool = False) -> int:
+    """Logout and account erasure: none of the user's phones is pushed to any more, and their
+    open live feeds close. Erasure also forgets where the phones were (the token stays,
+    inactive, so its topic can be left)."""
+    group = user_feed_group(user.public_id)
+    layer = get_channel_layer()
+    transaction.on_commit(lambda: async_to_sync(layer.group_send)(group, {"type": "feed.revoke"}))
+    devices = list(Device.objects.filter(user=user, is_active=True))
+    for device in devices:
+        device_deactivate(device=device, reason=reason)
+    if forget_location:
+        Device.objects.filter(user=user).update(lat=None, lon=None, kelurahan=None, fid="")
+    return len(devices)
+
+
+def _sync_topic_on_commit(device: Device) -> None:
+    device.topic = Device.objects.filter(pk=device.pk).values_list("topic", flat=True).get()
+    if device.topic != _wanted_topic(device):
+        from jaki.notifications import tasks
+
+        tasks.sync_device_topic.delay_on_commit(device.pk)
+
+
+def _wanted_topic(device: Device) -> str:
+    if not device.is_active or device.kelurahan_id is None:
+        return ""
+    code = device.kelurahan.code if device.kelurahan else ""
+    return kelurahan_topic(code, device.language) if code else ""
+
+
+def device_sync_topic(*, device_id: int) -> None:
+    """Move a device's topic subscription to its kelurahan (and language), through FCM.
+
+    No lock is held across the FCM calls; the final write only lands if nobody moved the topic
+    meanwhile (a later sync task, queued by that change, then finishes the move)."""
+    device = Device.objects.select_related("kelurahan").filter(pk=device_id).first()
+    if device is None:
+        return
+    wanted = _wanted_topic(device)
+    if device.topic == wanted:
+        return
+    backend = fcm.get_push_backend()
+    if device.topic:
+        backend.unsubscribe([device.token], device.topic)
+    if wanted:
+        result = backend.subscribe([device.token], wanted)
+        if result.errors:
+            logger.warning("Topic subscription failed: %s", list(result.errors.values()))
+            wanted = ""
+    Device.objects.filter(pk=device.pk, topic=device.topic).update(topic=wanted)
