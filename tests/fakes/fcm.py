@@ -604,10 +604,8 @@ def _parse_body(body: bytes, headers: list[tuple[bytes, bytes]]) -> Any:
     if not body:
         return None
     text = body.decode("utf-8", "replace")
-    try:
+    with contextlib.suppress(ValueError):  # not JSON: a form post or plain text
         return json.loads(text)
-    except ValueError:
-        pass
     for key, value in headers:
         if key == b"content-type" and value.startswith(b"application/x-www-form-urlencoded"):
             return dict(parse_qsl(text))
