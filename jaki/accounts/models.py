@@ -16,6 +16,13 @@ class Role(models.TextChoices):
     CCTV_OPERATOR = "cctv_operator", _("CCTV operator")
 
 
+class Language(models.TextChoices):
+    """The languages JAKI speaks: of accounts, devices and every human text."""
+
+    INDONESIAN = "id", _("Indonesian")
+    ENGLISH = "en", _("English")
+
+
 class Organisation(models.Model):
     """A government unit staff belong to: a kelurahan office up to a dinas or BPBD."""
 
@@ -77,9 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     at the user (complaints, audit rows) stay, anonymised.
     """
 
-    class Language(models.TextChoices):
-        INDONESIAN = "id", _("Indonesian")
-        ENGLISH = "en", _("English")
+    Language = Language
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     phone = models.CharField(_("phone number"), max_length=20, unique=True, null=True, blank=True)

@@ -6,10 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class Language(models.TextChoices):
-    INDONESIAN = "id", _("Indonesian")
-    ENGLISH = "en", _("English")
+from jaki.accounts.models import Language
 
 
 class Device(models.Model):
