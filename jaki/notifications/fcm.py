@@ -1,33 +1,40 @@
 """Push delivery: the one module that talks to Firebase Cloud Messaging.
 
-Two backends, chosen by the PUSH_BACKEND setting: `firebase` sends through firebase-admin's real
-API (credentials from FIREBASE_CREDENTIALS; FCM_ENDPOINT swaps Google's scheme and host for
-another base URL, which is how tests and benchmarks reach a local fake) and `log` records what
-would have been sent. Each is built once per process, lazily.
+Two backends, chosen by the PUSH_BACKEND setting: `firebase` sends through firebase-admin
+(credentials from FIREBASE_CREDENTIALS; FCM_ENDPOINT swaps Google's scheme and host for another
+base URL, which is how tests and benchmarks reach a local fake) and `log` records what would
+have been sent. Each is built once per process, lazily (and again in a forked child).
 
+Messages are the SDK's `messaging.Message`, encoded by the SDK, and error answers become the
+SDK's exception classes through its own handler; the POST itself goes through `transport.py`
+(aiohttp), because the SDK's requests and httpx transports cap a process at ~1,000 sends/s.
 firebase-admin has no emulator switch: the send URL is the class attribute
 `_MessagingService.FCM_URL` and the topic URL the service's `_fcm_topic_url`, made when the
-service is first built. Both are private, so the SDK is pinned (< 7.8) and a test covers the
-override. The SDK's own connection pool is 10 (issue #712) except for fcm.googleapis.com; we
-mount one sized to PUSH_SEND_CONCURRENCY on whichever base URL is in use, with retries off:
-retrying is ours (tasks.py), with backoff, jitter and Retry-After.
+service is first built. Both are private, as are the encoder and error handler we call, so the
+SDK is pinned (< 7.8) and tests cover each. Retrying is ours (tasks.py), with backoff, jitter
+and Retry-After.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import logging
+import os
 import threading
 import time
 import uuid
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
 import requests
 from django.conf import settings
+
+from jaki.notifications.transport import Answer, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +85,8 @@ class TopicOutcome:
 class PushBackend(Protocol):
     def send(self, pushes: list[Push]) -> list[Outcome]: ...
 
+    def submit(self, pushes: list[Push]) -> Future[list[Outcome]]: ...
+
     def subscribe(self, tokens: list[str], topic: str) -> TopicOutcome: ...
 
     def unsubscribe(self, tokens: list[str], topic: str) -> TopicOutcome: ...
@@ -95,6 +104,11 @@ class LogBackend:
             )
         return [Outcome(ok=True, message_id="log") for _ in pushes]
 
+    def submit(self, pushes: list[Push]) -> Future[list[Outcome]]:
+        future: Future[list[Outcome]] = Future()
+        future.set_result(self.send(pushes))
+        return future
+
     def subscribe(self, tokens: list[str], topic: str) -> TopicOutcome:
         logger.info("push (log backend): %d device(s) subscribed to %s", len(tokens), topic)
         return TopicOutcome()
@@ -105,10 +119,19 @@ class LogBackend:
 
 
 class FirebaseBackend:
-    """firebase-admin over a connection pool as large as the number of concurrent sends."""
+    """firebase-admin's messages, errors and credentials, over our own keep-alive pool.
+
+    Each message is a `messaging.Message` encoded by the SDK; a broadcast differs between
+    devices only in the token, so the encoded JSON is kept per content and the token spliced
+    in. Error answers go through the SDK's own handler, so its exception classes decide what a
+    failure means (outcome_of_error). Topic management stays on the SDK's own calls.
+    """
+
+    TEMPLATES = 64  # distinct contents kept encoded (a broadcast has one per language)
 
     def __init__(self, *, credentials_path: str, endpoint: str, concurrency: int, timeout: float):
         import firebase_admin
+        import google.auth.transport.requests
         from firebase_admin import credentials, messaging
 
         self._messaging = messaging
@@ -118,38 +141,103 @@ class FirebaseBackend:
         cred = credentials.Certificate(credentials_path)
         name = f"jaki-push-{uuid.uuid4().hex}"
         self.app = firebase_admin.initialize_app(cred, {"httpTimeout": timeout}, name=name)
-        service = messaging._get_messaging_service(self.app)
+        self._service = service = messaging._get_messaging_service(self.app)
         service._fcm_topic_url = f"{base}/v1/projects/{self.app.project_id}/registrations"
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=1, pool_maxsize=concurrency, max_retries=0
-        )
         session = service._client.session
-        session.mount(base, adapter)
-        # requests re-reads proxy variables from os.environ on every call (~20% of a send's
-        # CPU); push goes straight to FCM, so skip it.
-        session.trust_env = False
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fcm")
+        session.mount(base, requests.adapters.HTTPAdapter(max_retries=0))  # retrying is ours
+        session.trust_env = False  # no proxy lookup from os.environ on every call
+        self._credential = service._credential  # google-auth, as the SDK built it
+        auth_session = requests.Session()
+        auth_session.trust_env = False
+        self._auth_request = google.auth.transport.requests.Request(auth_session)
+        self._auth_lock = threading.Lock()
+        self._templates: dict[tuple, tuple[bytes, bytes]] = {}
+        self._transport = Transport(
+            url=service._fcm_url, concurrency=concurrency, timeout=timeout, read=self._outcome
+        )
 
     def send(self, pushes: list[Push]) -> list[Outcome]:
-        return list(self._pool.map(self._send_one, pushes))
+        return self.submit(pushes).result()
+
+    def submit(self, pushes: list[Push]) -> Future[list[Outcome]]:
+        """Put the pushes on the wire; the future holds their outcomes, in order."""
+        headers = {
+            **self._service._fcm_headers,
+            "Authorization": f"Bearer {self._access_token()}",
+            "Content-Type": "application/json; charset=UTF-8",
+        }
+        return self._transport.submit([self._body(push) for push in pushes], headers)
 
     def close(self) -> None:
         import firebase_admin
 
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._transport.close()
         firebase_admin.delete_app(self.app)
 
-    def _send_one(self, push: Push) -> Outcome:
-        from firebase_admin import exceptions
+    def _access_token(self) -> str:
+        """The OAuth token the SDK's credential holds, refreshed (google-auth) when it is close
+        to expiry or FCM refused it."""
+        with self._auth_lock:
+            if not self._credential.valid:
+                self._credential.refresh(self._auth_request)
+            return self._credential.token
 
-        try:
-            message_id = self._messaging.send(self._message(push), app=self.app)
-        except exceptions.FirebaseError as error:
-            return outcome_of_error(error)
-        except requests.RequestException as error:  # the SDK lets some transport errors out
-            logger.warning("FCM transport error: %s", type(error).__name__)
+    def _body(self, push: Push) -> bytes:
+        if push.topic or not push.token:
+            return _json({"message": self._service.encode_message(self._message(push))})
+        key = (
+            push.title,
+            push.body,
+            tuple(push.data.items()),
+            push.priority,
+            push.ttl_seconds,
+            push.collapse_key,
+            push.channel,
+        )
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= self.TEMPLATES:
+                self._templates.clear()
+            template = self._templates[key] = self._template(push)
+        before, after = template
+        return before + _json(push.token) + after
+
+    def _template(self, push: Push) -> tuple[bytes, bytes]:
+        """The SDK's encoding of the message around a placeholder token, split at it."""
+        placeholder = f"jaki-token-{uuid.uuid4().hex}"
+        message = self._message(dataclasses.replace(push, token=placeholder))
+        encoded = _json({"message": self._service.encode_message(message)})
+        before, after = encoded.split(_json(placeholder))
+        return before, after
+
+    def _outcome(self, answer: Answer) -> Outcome:
+        """What one answer from FCM means (runs on the transport's loop, as it arrives)."""
+        if isinstance(answer, TimeoutError):  # FCM may have it: never resent (no duplicates)
+            return Outcome(ok=False, error="DEADLINE_EXCEEDED")
+        if isinstance(answer, BaseException):  # no answer at all: worth another try
+            logger.warning("FCM transport error: %s", type(answer).__name__)
             return Outcome(ok=False, error="UNAVAILABLE", retryable=True)
-        return Outcome(ok=True, message_id=message_id)
+        status, headers, content = answer
+        if status == 200:
+            try:
+                return Outcome(ok=True, message_id=json.loads(content)["name"])
+            except (ValueError, KeyError, TypeError):
+                return Outcome(ok=True)
+        if status == 401:
+            self._credential.token = None  # refresh before the next batch
+        return outcome_of_error(self._sdk_error(status, headers, content))
+
+    def _sdk_error(self, status: int, headers, content: bytes):
+        """The SDK's own exception for an error answer (its httpx handler, fed an httpx
+        response)."""
+        import httpx
+
+        request = httpx.Request("POST", self._service._fcm_url)
+        response = httpx.Response(
+            status, headers=list(headers.items()), content=content, request=request
+        )
+        error = httpx.HTTPStatusError(f"FCM answered {status}", request=request, response=response)
+        return self._service._handle_fcm_httpx_error(error)
 
     def _message(self, push: Push):
         m = self._messaging
@@ -189,6 +277,10 @@ class FirebaseBackend:
     @staticmethod
     def _topic_result(tokens: list[str], response) -> TopicOutcome:
         return TopicOutcome(errors={tokens[e.index]: e.reason for e in response.errors})
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def outcome_of_error(error) -> Outcome:
@@ -250,6 +342,10 @@ def get_push_backend() -> PushBackend:
                 timeout=settings.PUSH_HTTP_TIMEOUT_SECONDS,
             )
         return LogBackend()
+
+
+# A forked Celery child must not reuse its parent's transport thread or connections.
+os.register_at_fork(after_in_child=get_push_backend.cache_clear)
 
 
 def reset_push_backend() -> None:

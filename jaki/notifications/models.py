@@ -125,11 +125,10 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One notification to one device: recorded `pending`, switched to `sending` just before it
+    """One notification to one device, written `sending` when a task claims it just before it
     goes out, so a redelivered task never sends it twice (see services.deliveries_send)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         RETRY = "retry", _("Waiting to retry")
         SENT = "sent", _("Sent")
@@ -140,7 +139,7 @@ class Delivery(models.Model):
         Notification, on_delete=models.CASCADE, related_name="deliveries"
     )
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -70,54 +72,78 @@ def topic_send(*, notification_id: int) -> None:
         failed=len(pushes) - sent,
         outcomes=outcomes,
     )
+    _done_when_settled(notification_id)
+
+
+PIPELINE = 2  # windows on the wire per task: the next is claimed while one is in flight
+
+
+@dataclass(slots=True)
+class _Window:
+    claimed: list[int]  # device ids this task took for sending
+    devices: list[tuple[int, str, str, int]]  # the active ones: id, token, language, user
+    outcomes: Future[list[fcm.Outcome]]
+
+
+@dataclass(slots=True)
+class _Progress:
+    retry_ids: list[int] = field(default_factory=list)
+    waits: list[float] = field(default_factory=list)
+    owners: set[int] = field(default_factory=set)
 
 
 def deliveries_send(
     *, notification_id: int, device_ids: list[int], attempt: int = 1
 ) -> tuple[list[int], float]:
-    """Send one chunk, PUSH_SEND_CONCURRENCY devices at a time.
+    """Send one chunk, PUSH_SEND_CONCURRENCY devices (a window) at a time.
 
-    Every device of the chunk is first recorded as `pending`; each window of devices is then
-    switched to `sending` in one statement just before it goes out. A redelivered task (its
-    worker died) sends what is still pending and skips what was already tried, so no device gets
-    a notification twice and none is lost; only the window in flight at the crash stays in doubt
-    (`deliveries_settle_stale` counts it as failed later).
+    Each window is claimed in one statement just before it goes out: its deliveries are
+    written `sending` (a retry moves them back from `retry`). A redelivered task (its worker
+    died) claims only what nobody took yet, so no device gets a notification twice and none is
+    lost. While one window is on the wire the next is claimed and sent, and outcomes are
+    recorded as they come back: at most PIPELINE windows are in doubt after a crash, and
+    `deliveries_settle_stale` counts them as failed later.
 
     Returns the device ids to retry and how long to wait first (Retry-After or backoff).
     """
     notification = Notification.objects.get(pk=notification_id)
-    pending = _claim(notification_id, device_ids, attempt)
-    window = settings.PUSH_SEND_CONCURRENCY
-    retry_ids: list[int] = []
-    waits: list[float] = []
-    owners: set[int] = set()
-    for start in range(0, len(pending), window):
-        sending = _start_sending(notification_id, pending[start : start + window])
-        retry, wait, users = _send_window(notification, sending, attempt)
-        retry_ids += retry
-        waits += wait
-        owners |= users
-    if notification.inbox:  # named users already have theirs; the insert skips them
-        inbox_for_owners(notification, owners)
-    return retry_ids, retry_delay(attempt, max(waits, default=0.0))
-
-
-def _send_window(
-    notification: Notification, device_ids: list[int], attempt: int
-) -> tuple[list[int], list[float], set[int]]:
-    if not device_ids:
-        return [], [], set()
-    devices = list(
-        Device.objects.filter(pk__in=device_ids, is_active=True).values_list(
-            "pk", "token", "language", "user_id"
+    devices = {
+        pk: (pk, token, language, user_id)
+        for pk, token, language, user_id in Device.objects.filter(
+            pk__in=device_ids, is_active=True
+        ).values_list("pk", "token", "language", "user_id")
+    }
+    pushes = {language: build_push(notification, language) for language in Language.values}
+    backend = fcm.get_push_backend()
+    size = settings.PUSH_SEND_CONCURRENCY
+    progress = _Progress()
+    in_flight: deque[_Window] = deque()
+    for start in range(0, len(device_ids), size):
+        claimed = _claim(notification_id, device_ids[start : start + size], attempt)
+        window = [devices[pk] for pk in claimed if pk in devices]
+        outcomes = backend.submit(
+            [replace(pushes[language], token=token) for _, token, language, _ in window]
         )
-    )
-    pushes = [build_push(notification, language, token=token) for _, token, language, _ in devices]
-    outcomes = fcm.get_push_backend().send(pushes)
+        in_flight.append(_Window(claimed, window, outcomes))
+        if len(in_flight) >= PIPELINE:
+            _record(notification, in_flight.popleft(), attempt, progress)
+    while in_flight:
+        _record(notification, in_flight.popleft(), attempt, progress)
+    _done_when_settled(notification_id)
+    if notification.inbox:  # named users already have theirs; the insert skips them
+        inbox_for_owners(notification, progress.owners)
+    return progress.retry_ids, retry_delay(attempt, max(progress.waits, default=0.0))
 
+
+def _record(notification: Notification, window: _Window, attempt: int, progress: _Progress) -> None:
+    """Write what FCM answered for one window, and count it, in one transaction."""
+    outcomes = window.outcomes.result()
     by_status: dict[tuple[str, str], list[int]] = defaultdict(list)
-    retry_ids, dead_ids, waits = [], [], []
-    for (device_id, *_rest), outcome in zip(devices, outcomes, strict=True):
+    dead_ids: list[int] = []
+    for (device_id, _token, _language, user_id), outcome in zip(
+        window.devices, outcomes, strict=True
+    ):
+        progress.owners.add(user_id)
         if outcome.ok:
             by_status[(Delivery.Status.SENT, "")].append(device_id)
         elif outcome.dead_token:
@@ -125,33 +151,29 @@ def _send_window(
             dead_ids.append(device_id)
         elif outcome.retryable and attempt < settings.PUSH_MAX_ATTEMPTS:
             by_status[(Delivery.Status.RETRY, outcome.error)].append(device_id)
-            retry_ids.append(device_id)
-            waits.append(outcome.retry_after or 0.0)
+            progress.retry_ids.append(device_id)
+            progress.waits.append(outcome.retry_after or 0.0)
         else:
             by_status[(Delivery.Status.FAILED, outcome.error or "UNKNOWN")].append(device_id)
-    if gone := set(device_ids) - {d[0] for d in devices}:
-        by_status[(Delivery.Status.FAILED, "DEVICE_INACTIVE")].extend(gone)
+    if gone := set(window.claimed) - {d[0] for d in window.devices}:
+        by_status[(Delivery.Status.FAILED, "DEVICE_INACTIVE")].extend(sorted(gone))
 
+    settled: dict[str, int] = defaultdict(int)
     now = timezone.now()
     with transaction.atomic():
         for (status, error), ids in by_status.items():
-            Delivery.objects.filter(notification_id=notification.pk, device_id__in=ids).update(
-                status=status, error=error, updated_at=now
-            )
+            settled[status] += _settle(notification.pk, ids, status, error, now)
         if dead_ids:
             Device.objects.filter(pk__in=dead_ids).update(
                 is_active=False, deactivated_at=now, deactivation_reason="fcm:dead-token"
             )
         _count(
             notification.pk,
-            sent=len(by_status.get((Delivery.Status.SENT, ""), [])),
-            failed=sum(
-                len(ids) for (s, _e), ids in by_status.items() if s == Delivery.Status.FAILED
-            ),
-            pruned=len(dead_ids),
+            sent=settled[Delivery.Status.SENT],
+            failed=settled[Delivery.Status.FAILED],
+            pruned=settled[Delivery.Status.PRUNED],
             outcomes=outcomes,
         )
-    return retry_ids, waits, {d[3] for d in devices}
 
 
 def retry_delay(attempt: int, retry_after: float) -> float:
@@ -164,51 +186,40 @@ def retry_delay(attempt: int, retry_after: float) -> float:
 
 
 def _claim(notification_id: int, device_ids: list[int], attempt: int) -> list[int]:
-    """Record the chunk's devices as pending (retries: move them back from `retry`) and return
-    the ones still pending, in id order: those this call may send to."""
+    """Atomically take devices for sending and return those taken, in id order: new ones are
+    written `sending`, ones waiting for a retry move to `sending`; a device already taken (by
+    this chunk's earlier run, or any other) is not returned."""
     table = connection.ops.quote_name(Delivery._meta.db_table)
-    marks = ", ".join(["%s"] * len(device_ids))
-    now = timezone.now()
+    rows = ", ".join(["(%s)"] * len(device_ids))
     with connection.cursor() as cursor:
-        if attempt == 1:
-            rows = ", ".join(["(%s, %s, 'pending', 0, '', %s)"] * len(device_ids))
-            params: list = []
-            for device_id in device_ids:
-                params += [notification_id, device_id, now]
-            cursor.execute(
-                f"INSERT INTO {table} "  # noqa: S608  (table name from the model, values bound)
-                "(notification_id, device_id, status, attempts, error, updated_at) "
-                f"VALUES {rows} ON CONFLICT (notification_id, device_id) DO NOTHING",
-                params,
-            )
-        else:
-            cursor.execute(
-                f"UPDATE {table} SET status = 'pending', updated_at = %s "  # noqa: S608
-                f"WHERE notification_id = %s AND status = 'retry' AND device_id IN ({marks})",
-                [now, notification_id, *device_ids],
-            )
         cursor.execute(
-            f"SELECT device_id FROM {table} "  # noqa: S608
-            f"WHERE notification_id = %s AND status = 'pending' AND device_id IN ({marks}) "
-            "ORDER BY device_id",
-            [notification_id, *device_ids],
+            f"INSERT INTO {table} "  # noqa: S608  (table name from the model, values bound)
+            "(notification_id, device_id, status, attempts, error, updated_at) "
+            f"SELECT %s, column1, 'sending', 1, '', %s FROM (VALUES {rows}) AS claimed "
+            "WHERE true "  # SQLite needs a WHERE between INSERT … SELECT and ON CONFLICT
+            "ON CONFLICT (notification_id, device_id) DO UPDATE SET status = 'sending', "
+            f"attempts = {table}.attempts + 1, updated_at = excluded.updated_at "
+            f"WHERE {table}.status = 'retry' "
+            "RETURNING device_id",
+            [notification_id, timezone.now(), *device_ids],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return sorted(row[0] for row in cursor.fetchall())
 
 
-def _start_sending(notification_id: int, device_ids: list[int]) -> list[int]:
-    """Atomically take pending devices for sending; a concurrent run of the same chunk gets
-    none of the ones this call took."""
+def _settle(
+    notification_id: int, device_ids: list[int], status: str, error: str, now: datetime
+) -> int:
+    """Record an outcome for deliveries still `sending`; returns how many were. (One the stale
+    sweeper already counted as lost stays as it is, so nothing is counted twice.)"""
     table = connection.ops.quote_name(Delivery._meta.db_table)
     marks = ", ".join(["%s"] * len(device_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = 'sending', attempts = attempts + 1, "  # noqa: S608
-            f"updated_at = %s WHERE notification_id = %s AND status = 'pending' "
-            f"AND device_id IN ({marks}) RETURNING device_id",
-            [timezone.now(), notification_id, *device_ids],
+            f"UPDATE {table} SET status = %s, error = %s, updated_at = %s "  # noqa: S608
+            f"WHERE notification_id = %s AND status = 'sending' AND device_id IN ({marks})",
+            [status, error, now, notification_id, *device_ids],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.rowcount
 
 
 def _count(
@@ -233,7 +244,6 @@ def _count(
         update["first_sent_at"] = Least(Coalesce(F("first_sent_at"), Value(first)), Value(first))
         update["last_sent_at"] = Greatest(Coalesce(F("last_sent_at"), Value(last)), Value(last))
     Notification.objects.filter(pk=notification_id).update(**update)
-    _done_when_settled(notification_id)
 
 
 def deliveries_settle_stale() -> int:
@@ -248,4 +258,5 @@ def deliveries_settle_stale() -> int:
         settled = stale.update(status=Delivery.Status.FAILED, error="LOST_IN_FLIGHT")
         for notification_id, count in per_notification.items():
             _count(notification_id, failed=count)
+            _done_when_settled(notification_id)
     return settled
