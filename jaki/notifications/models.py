@@ -152,13 +152,6 @@ class Delivery(models.Model):
                 fields=["notification", "device"], name="delivery_once_per_device"
             )
         ]
-        indexes = [
-            models.Index(
-                fields=["updated_at"],
-                condition=Q(status="sending"),
-                name="delivery_in_flight_idx",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.notification_id} → {self.device_id}: {self.status}"

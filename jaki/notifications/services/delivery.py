@@ -248,15 +248,27 @@ def _count(
 
 def deliveries_settle_stale() -> int:
     """Deliveries left "sending" by a worker that died: FCM may or may not have them, and
-    sending again could duplicate, so they are counted as failed and never resent."""
+    sending again could duplicate, so they are counted as failed and never resent.
+
+    Only a notification still `sending` can hold them (one with a delivery in doubt is never
+    done), so the search goes through those and the (notification, device) index."""
     horizon = timezone.now() - timedelta(seconds=settings.PUSH_STALE_DELIVERY_SECONDS)
-    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=horizon)
-    per_notification: dict[int, int] = defaultdict(int)
+    stale = Delivery.objects.filter(
+        notification__state=Notification.State.SENDING,
+        status=Delivery.Status.SENDING,
+        updated_at__lt=horizon,
+    )
+    per_notification: dict[int, list[int]] = defaultdict(list)
     with transaction.atomic():
-        for notification_id in stale.values_list("notification_id", flat=True):
-            per_notification[notification_id] += 1
-        settled = stale.update(status=Delivery.Status.FAILED, error="LOST_IN_FLIGHT")
-        for notification_id, count in per_notification.items():
-            _count(notification_id, failed=count)
+        # Locked, so a late worker recording one of them waits, then finds it no longer sending.
+        for pk, notification_id in stale.select_for_update(
+            skip_locked=True, of=("self",)
+        ).values_list("pk", "notification_id"):
+            per_notification[notification_id].append(pk)
+        for notification_id, pks in per_notification.items():
+            Delivery.objects.filter(pk__in=pks).update(
+                status=Delivery.Status.FAILED, error="LOST_IN_FLIGHT", updated_at=timezone.now()
+            )
+            _count(notification_id, failed=len(pks))
             _done_when_settled(notification_id)
-    return settled
+    return sum(map(len, per_notification.values()))
