@@ -7,8 +7,9 @@ never the bottleneck: whatever rate the app reaches is the app's.
     .venv/bin/python bench/fake_fcm_bare.py [--requests 20000] [--concurrency 64] [--url URL]
 
 Starts the fake as its own process (unless --url names a running one), then times the same
-~680-byte message two ways: raw asyncio streams (``measure_bare_client``, the bare client other
-benchmarks import) and a thread pool of ``requests`` Sessions, the way firebase-admin sends.
+~680-byte message three ways: raw asyncio streams (``measure_bare_client``, the bare client other
+benchmarks import), the push worker's aiohttp transport on its own (``measure_transport``), and
+a thread pool of ``requests`` Sessions, the way firebase-admin sends.
 After each run the fake's own stats must count exactly the requests sent. Exits with 1 when the
 bare client misses the target.
 
@@ -133,6 +134,35 @@ def measure_requests_threads(url: str, n: int = 20_000, threads: int = 64) -> fl
         return n / (time.perf_counter() - started)
 
 
+def measure_transport(url: str, n: int = 20_000, concurrency: int = 64) -> float:
+    """Requests/s of the push worker's own transport (jaki/notifications/transport.py: aiohttp
+    on one event loop thread) alone: no Django, no database, batches of ``concurrency`` kept
+    two deep as the worker keeps its windows. Raises when any answer is not 200."""
+    from jaki.notifications.transport import Transport
+
+    def status(answer) -> int:
+        return answer[0] if isinstance(answer, tuple) else -1
+
+    headers = {"Authorization": "Bearer fake-token", "Content-Type": "application/json"}
+    transport = Transport(url=send_url(url), concurrency=concurrency, timeout=30, read=status)
+    try:
+        in_flight: deque = deque()
+        answered: list[int] = []
+        started = time.perf_counter()
+        for start in range(0, n, concurrency):
+            in_flight.append(transport.submit([BODY] * min(concurrency, n - start), headers))
+            if len(in_flight) >= 2:
+                answered += in_flight.popleft().result()
+        while in_flight:
+            answered += in_flight.popleft().result()
+        elapsed = time.perf_counter() - started
+    finally:
+        transport.close()
+    if set(answered) != {200}:
+        raise RuntimeError(f"the fake answered {sorted(set(answered))}")
+    return n / elapsed
+
+
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     try:
         import uvloop
@@ -191,9 +221,13 @@ def main() -> int:
         print(f"Fake FCM at {url}; {len(BODY)}-byte messages:send body")
         print(f"{args.requests:,} sends per client, concurrency {args.concurrency}")
         bare = _timed("raw asyncio streams (bare client)", url, measure_bare_client, args)
+        transport = _timed("aiohttp, one loop (the push worker's)", url, measure_transport, args)
         threads = _timed("requests Sessions, thread pool", url, measure_requests_threads, args)
     ok = bare >= TARGET_RATE
-    print(f"bare client {bare:,.0f} req/s (target {TARGET_RATE:,}); SDK-style {threads:,.0f} req/s")
+    print(
+        f"bare client {bare:,.0f} req/s (target {TARGET_RATE:,}); push transport "
+        f"{transport:,.0f} req/s; SDK-style {threads:,.0f} req/s"
+    )
     print(f"{'PASS' if ok else 'FAIL'}  the fake serves >= {TARGET_RATE:,} requests/s")
     return 0 if ok else 1
 

@@ -1,11 +1,12 @@
-"""Benchmark: one `notify(everyone=True)` through real Celery workers and firebase-admin.
+"""Benchmark: one `notify(everyone=True)` through real Celery workers, firebase-admin's messages
+and the push transport (aiohttp).
 
 Claim: a broadcast reaches the fake FCM server at >= 1,000 messages/s and at least half the
 rate a bare HTTP client gets from the same fake, and a worker's peak memory does not grow with
 the number of devices (100,000 within ~10% of 10,000).
 
     .venv/bin/python bench/push_fanout.py [--devices 100000] [--also 10000] [--workers 2]
-        [--concurrency 32] [--chunk-size 500] [--pool prefork|threads] [--prefetch 1]
+        [--concurrency 64] [--chunk-size 500] [--pool prefork|threads] [--prefetch 1]
 
 PostgreSQL-backed (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/jaki_bench, created
 when missing, migrated) and Redis-backed (REDIS_URL, else redis://127.0.0.1:6379/14; that
@@ -13,8 +14,9 @@ database is flushed first so old tasks don't interfere).
 
 1. Starts ``python -m tests.fakes.fcm --no-record-bodies`` as its own process and writes a
    service account for it (the SDK's real OAuth flow hits the fake's /token).
-2. Measures the bare client against that fake (`measure_bare_client`), and a thread pool of
-   requests Sessions for reference (what firebase-admin sends with).
+2. Measures the bare client against that fake (`measure_bare_client`) and, for reference, the
+   worker's own transport alone (`measure_transport`: aiohttp, no Django, no database) and a
+   thread pool of requests Sessions (what firebase-admin's own `messaging.send` uses).
 3. For each size (--also, then --devices): replaces the bench users and devices (COPY), starts
    ``celery -A jaki worker -Q push`` with the firebase backend aimed at the fake, calls
    ``notify(everyone=True, inbox=False)`` once from this process (the task goes through Redis)
@@ -55,6 +57,7 @@ from bench.fake_fcm_bare import (
     fake_fcm_process,
     measure_bare_client,
     measure_requests_threads,
+    measure_transport,
 )
 from bench.regions_locate import DEFAULT_DATABASE_URL, ensure_database
 
@@ -605,7 +608,9 @@ def at(moment: datetime | None, origin: float) -> str:
     return "-" if moment is None else f"+{moment.timestamp() - origin:.2f}s"
 
 
-def report(results: list[Result], bare: float, sdk: float, args: argparse.Namespace) -> bool:
+def report(
+    results: list[Result], bare: float, transport: float, sdk: float, args: argparse.Namespace
+) -> bool:
     print("\n=== Results ===")
     print(
         f"worker: celery --pool {args.pool} --concurrency {args.workers} "
@@ -668,13 +673,15 @@ def report(results: list[Result], bare: float, sdk: float, args: argparse.Namesp
     big = max(results, key=lambda r: r.devices)
     small = min(results, key=lambda r: r.devices)
     print(
-        f"\nbare client {bare:,.0f} req/s; requests thread pool ({args.concurrency} threads, "
-        f"one process, what the SDK sends with) {sdk:,.0f} req/s"
+        f"\nbare client {bare:,.0f} req/s; push transport alone (aiohttp, one process) "
+        f"{transport:,.0f} req/s; requests thread pool ({args.concurrency} threads, one "
+        f"process, what the SDK's own send uses) {sdk:,.0f} req/s"
     )
     print(
         f"{big.devices:,} devices: {big.steady_rate:,.0f} msgs/s (first..last send) = "
         f"{big.steady_rate / bare:.3f} of the bare client; "
-        f"{big.end_to_end_rate:,.0f} msgs/s from notify() = {big.end_to_end_rate / bare:.3f}"
+        f"{big.end_to_end_rate:,.0f} msgs/s from notify() = {big.end_to_end_rate / bare:.3f}; "
+        f"{big.steady_rate / transport:.3f} of the push transport alone"
     )
     grown = big.worker_peak_kb - small.worker_peak_kb
     allowed = max(MEMORY_TOLERANCE * small.worker_peak_kb, MEMORY_SLACK_KB)
@@ -715,9 +722,9 @@ def report(results: list[Result], bare: float, sdk: float, args: argparse.Namesp
 # --- Main --------------------------------------------------------------------------------------
 
 
-def measure_clients(url: str, concurrency: int) -> tuple[float, float]:
-    """The bare client (and the SDK's transport, for reference), each after a warm-up, each
-    checked against the fake's own count; the fake is reset afterwards."""
+def measure_clients(url: str, concurrency: int) -> tuple[float, float, float]:
+    """The bare client, and for reference the worker's transport alone and the SDK's transport,
+    each after a warm-up, each checked against the fake's own count; the fake is reset after."""
     import requests
 
     def reset() -> None:
@@ -738,6 +745,15 @@ def measure_clients(url: str, concurrency: int) -> tuple[float, float]:
         f"{bare:,.0f} req/s (fake saw {served:,.0f})",
         flush=True,
     )
+    measure_transport(url, WARMUP, concurrency)
+    reset()
+    transport = measure_transport(url, BARE_REQUESTS, concurrency)
+    check(BARE_REQUESTS)
+    print(
+        f"push transport alone (aiohttp, one process, {concurrency} connections, "
+        f"{BARE_REQUESTS:,} sends): {transport:,.0f} req/s",
+        flush=True,
+    )
     measure_requests_threads(url, WARMUP, concurrency)
     reset()
     sdk = measure_requests_threads(url, SDK_REQUESTS, concurrency)
@@ -747,7 +763,7 @@ def measure_clients(url: str, concurrency: int) -> tuple[float, float]:
         flush=True,
     )
     reset()
-    return bare, sdk
+    return bare, transport, sdk
 
 
 def main() -> int:
@@ -755,7 +771,7 @@ def main() -> int:
     parser.add_argument("--devices", type=int, default=100_000, help="the large broadcast")
     parser.add_argument("--also", type=int, default=10_000, help="the small one, run first")
     parser.add_argument("--workers", type=int, default=2, help="celery worker --concurrency")
-    parser.add_argument("--concurrency", type=int, default=32, help="PUSH_SEND_CONCURRENCY")
+    parser.add_argument("--concurrency", type=int, default=64, help="PUSH_SEND_CONCURRENCY")
     parser.add_argument("--chunk-size", type=int, default=500, help="PUSH_CHUNK_SIZE")
     parser.add_argument("--pool", choices=["prefork", "threads"], default="prefork")
     parser.add_argument("--prefetch", type=int, default=1, help="worker prefetch multiplier")
@@ -791,9 +807,9 @@ def main() -> int:
         credentials.write_text(json.dumps(FakeFCM(port=port).service_account_info(PROJECT)))
         env.update(PUSH_BACKEND="firebase", FIREBASE_CREDENTIALS=str(credentials), FCM_ENDPOINT=url)
         print(f"Fake FCM at {url} (its own process, --no-record-bodies)", flush=True)
-        bare, sdk = measure_clients(url, args.concurrency)
+        bare, transport, sdk = measure_clients(url, args.concurrency)
         results = [run_size(n, args, env, url, tmp) for n in sizes]
-    ok = report(results, bare, sdk, args)
+    ok = report(results, bare, transport, sdk, args)
     print(f"load average at the end: {load_average()}")
     return 0 if ok else 1
 

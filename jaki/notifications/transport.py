@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 import aiohttp
+from yarl import URL
 
 T = TypeVar("T")
 
@@ -43,7 +44,7 @@ class Transport(Generic[T]):
     def __init__(
         self, *, url: str, concurrency: int, timeout: float, read: Callable[[Answer], T]
     ) -> None:
-        self._url = url
+        self._url = URL(url, encoded=True)  # parsed once, not on every request
         self._read = read
         self._loop = _new_loop()
         self._thread = threading.Thread(
@@ -85,7 +86,9 @@ class Transport(Generic[T]):
 
     async def _post(self, body: bytes, headers: dict[str, str]) -> T:
         try:
-            async with self._session.post(self._url, data=body, headers=headers) as response:
+            async with self._session.post(
+                self._url, data=body, headers=headers, allow_redirects=False
+            ) as response:
                 answer: Answer = (response.status, response.headers, await response.read())
         except (aiohttp.ClientError, TimeoutError) as error:
             answer = error

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jaki.notifications import services
+from jaki.notifications import fcm, services
 from jaki.notifications.models import Delivery, Device, Notification
 from tests.accounts.factories import UserFactory
 
@@ -171,6 +171,47 @@ def test_it_gives_up_after_the_last_attempt(firebase, settings, django_capture_o
     assert len(firebase.sent) == 2
     assert (notification.sent, notification.failed) == (0, 1)
     assert Delivery.objects.get(device=phone).error == "INTERNAL"
+
+
+def test_a_send_fcm_holds_past_the_timeout_fails_and_is_never_resent(
+    firebase, settings, django_capture_on_commit_callbacks
+):
+    settings.PUSH_HTTP_TIMEOUT_SECONDS = 0.5
+    held, answered = device(), device()
+    firebase.hang_token(held.token, seconds=3)
+
+    notification = notify(django_capture_on_commit_callbacks, devices=[held, answered])
+
+    # FCM may still deliver the held one: sending it again could make a duplicate.
+    assert [m.token for m in firebase.sent].count(held.token) == 1
+    assert (notification.sent, notification.failed) == (1, 1)
+    assert Delivery.objects.get(device=held).error == "DEADLINE_EXCEEDED"
+
+
+def test_an_unreachable_fcm_is_retried_later(firebase, settings):
+    phone = device()
+    notification = services.notify(kind="alert", title=TITLE, body=BODY, devices=[phone])
+    settings.FCM_ENDPOINT = "http://127.0.0.1:9"  # discard port: nothing listens
+    fcm.reset_push_backend()
+
+    retry_ids, _delay = services.deliveries_send(
+        notification_id=notification.pk, device_ids=[phone.pk]
+    )
+
+    assert retry_ids == [phone.pk]
+    assert Delivery.objects.get(device=phone).error == "UNAVAILABLE"
+
+
+def test_devices_sharing_a_language_get_the_same_message_but_their_own_token(
+    firebase, django_capture_on_commit_callbacks
+):
+    phones = [device(token=f'tok"{i}\\ünï') for i in range(3)]  # JSON-escaped when sent
+
+    notify(django_capture_on_commit_callbacks, devices=phones, deep_link="jaki://alerts/1")
+
+    assert sorted(m.token for m in firebase.sent) == sorted(p.token for p in phones)
+    first, *rest = [{k: v for k, v in m.message.items() if k != "token"} for m in firebase.sent]
+    assert all(message == first for message in rest)
 
 
 def test_a_chunk_sent_twice_reaches_no_device_twice(firebase, django_capture_on_commit_callbacks):
