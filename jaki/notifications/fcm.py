@@ -17,6 +17,7 @@ and Retry-After.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import json
@@ -349,7 +350,8 @@ os.register_at_fork(after_in_child=get_push_backend.cache_clear)
 
 
 def reset_push_backend() -> None:
-    """Forget the built backend, so the next send reads the settings again (tests)."""
+    """Close and forget the built backend, so the next send reads the settings again (tests,
+    and at exit, so the transport's connections are closed cleanly)."""
     try:
         if get_push_backend.cache_info().currsize:
             backend = get_push_backend()
@@ -357,3 +359,6 @@ def reset_push_backend() -> None:
                 backend.close()
     finally:
         get_push_backend.cache_clear()
+
+
+atexit.register(reset_push_backend)
