@@ -48,3 +48,8 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    # A connection opened while Playwright's loop ran in this thread (CONN_MAX_AGE keeps it on
+    # PostgreSQL) otherwise outlives the session and blocks dropping the test database.
+    from django.db import connections
+
+    connections.close_all()
