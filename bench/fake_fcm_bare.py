@@ -193,11 +193,10 @@ def fake_fcm_process(*extra_args: str) -> Iterator[str]:
             process.stdout.close()
 
 
-def _timed(
-    label: str, url: str, measure: Callable[[str, int, int], float], args: argparse.Namespace
+def timed(
+    label: str, url: str, measure: Callable[[str, int, int], float], n: int, concurrency: int
 ) -> float:
     """Warm up, reset the fake, measure, and check the fake counted every request as ok."""
-    n, concurrency = args.requests, args.concurrency
     measure(url, WARMUP, concurrency)
     requests.post(f"{url}/_fake/reset", timeout=10).raise_for_status()
     rate = measure(url, n, concurrency)
@@ -205,7 +204,7 @@ def _timed(
     if (stats["sends"], stats["ok"]) != (n, n):
         raise RuntimeError(f"{label}: the fake counted {stats}, expected {n} ok sends")
     served = n / (stats["last_at"] - stats["first_at"]) if n > 1 else rate
-    print(f"{label:<38}: {rate:>8,.0f} req/s  (fake saw {served:,.0f} req/s)")
+    print(f"{label:<38}: {rate:>8,.0f} req/s  (fake saw {served:,.0f} req/s)", flush=True)
     return rate
 
 
@@ -220,9 +219,14 @@ def main() -> int:
     with fake as url:
         print(f"Fake FCM at {url}; {len(BODY)}-byte messages:send body")
         print(f"{args.requests:,} sends per client, concurrency {args.concurrency}")
-        bare = _timed("raw asyncio streams (bare client)", url, measure_bare_client, args)
-        transport = _timed("aiohttp, one loop (the push worker's)", url, measure_transport, args)
-        threads = _timed("requests Sessions, thread pool", url, measure_requests_threads, args)
+        n, concurrency = args.requests, args.concurrency
+        bare = timed("raw asyncio streams (bare client)", url, measure_bare_client, n, concurrency)
+        transport = timed(
+            "aiohttp, one loop (the push worker's)", url, measure_transport, n, concurrency
+        )
+        threads = timed(
+            "requests Sessions, thread pool", url, measure_requests_threads, n, concurrency
+        )
     ok = bare >= TARGET_RATE
     print(
         f"bare client {bare:,.0f} req/s (target {TARGET_RATE:,}); push transport "

@@ -58,6 +58,7 @@ from bench.fake_fcm_bare import (
     measure_bare_client,
     measure_requests_threads,
     measure_transport,
+    timed,
 )
 from bench.regions_locate import DEFAULT_DATABASE_URL, ensure_database
 
@@ -67,7 +68,7 @@ PROJECT = "jaki-bench"
 SOURCE = "bench"  # Notification.source of the bench's notifications
 BENCH_NAME = "bench-push"  # User.name of the bench's users
 PHONE_PREFIX = "+62899"
-BARE_REQUESTS, BARE_CONCURRENCY, WARMUP = 20_000, 64, 500
+BARE_REQUESTS, BARE_CONCURRENCY = 20_000, 64
 SDK_REQUESTS = 5_000
 TARGET_RATE = 1_000
 TARGET_RATIO = 0.5
@@ -727,42 +728,28 @@ def measure_clients(url: str, concurrency: int) -> tuple[float, float, float]:
     each after a warm-up, each checked against the fake's own count; the fake is reset after."""
     import requests
 
-    def reset() -> None:
-        requests.post(f"{url}/_fake/reset", timeout=10).raise_for_status()
-
-    def check(expected: int) -> float:
-        stats = requests.get(f"{url}/_fake/stats", timeout=10).json()
-        if (stats["sends"], stats["ok"]) != (expected, expected):
-            raise RuntimeError(f"the fake counted {stats}, expected {expected} ok sends")
-        return expected / (stats["last_at"] - stats["first_at"])
-
-    measure_bare_client(url, WARMUP, BARE_CONCURRENCY)
-    reset()
-    bare = measure_bare_client(url, BARE_REQUESTS, BARE_CONCURRENCY)
-    served = check(BARE_REQUESTS)
-    print(
-        f"bare client (raw asyncio, {BARE_REQUESTS:,} sends, {BARE_CONCURRENCY} connections): "
-        f"{bare:,.0f} req/s (fake saw {served:,.0f})",
-        flush=True,
+    bare = timed(
+        f"bare client ({BARE_CONCURRENCY} connections)",
+        url,
+        measure_bare_client,
+        BARE_REQUESTS,
+        BARE_CONCURRENCY,
     )
-    measure_transport(url, WARMUP, concurrency)
-    reset()
-    transport = measure_transport(url, BARE_REQUESTS, concurrency)
-    check(BARE_REQUESTS)
-    print(
-        f"push transport alone (aiohttp, one process, {concurrency} connections, "
-        f"{BARE_REQUESTS:,} sends): {transport:,.0f} req/s",
-        flush=True,
+    transport = timed(
+        f"push transport alone ({concurrency} conns)",
+        url,
+        measure_transport,
+        BARE_REQUESTS,
+        concurrency,
     )
-    measure_requests_threads(url, WARMUP, concurrency)
-    reset()
-    sdk = measure_requests_threads(url, SDK_REQUESTS, concurrency)
-    check(SDK_REQUESTS)
-    print(
-        f"requests Sessions, {concurrency} threads ({SDK_REQUESTS:,} sends): {sdk:,.0f} req/s",
-        flush=True,
+    sdk = timed(
+        f"requests Sessions ({concurrency} threads)",
+        url,
+        measure_requests_threads,
+        SDK_REQUESTS,
+        concurrency,
     )
-    reset()
+    requests.post(f"{url}/_fake/reset", timeout=10).raise_for_status()
     return bare, transport, sdk
 
 

@@ -108,10 +108,10 @@ def deliveries_send(
     """
     notification = Notification.objects.get(pk=notification_id)
     devices = {
-        pk: (pk, token, language, user_id)
-        for pk, token, language, user_id in Device.objects.filter(
-            pk__in=device_ids, is_active=True
-        ).values_list("pk", "token", "language", "user_id")
+        row[0]: row
+        for row in Device.objects.filter(pk__in=device_ids, is_active=True).values_list(
+            "pk", "token", "language", "user_id"
+        )
     }
     pushes = {language: build_push(notification, language) for language in Language.values}
     backend = fcm.get_push_backend()
@@ -119,7 +119,7 @@ def deliveries_send(
     progress = _Progress()
     in_flight: deque[_Window] = deque()
     for start in range(0, len(device_ids), size):
-        claimed = _claim(notification_id, device_ids[start : start + size], attempt)
+        claimed = _claim(notification_id, device_ids[start : start + size])
         window = [devices[pk] for pk in claimed if pk in devices]
         outcomes = backend.submit(
             [replace(pushes[language], token=token) for _, token, language, _ in window]
@@ -185,7 +185,7 @@ def retry_delay(attempt: int, retry_after: float) -> float:
     return max(retry_after, random.uniform(ceiling / 2, ceiling))  # noqa: S311  (jitter, not crypto)
 
 
-def _claim(notification_id: int, device_ids: list[int], attempt: int) -> list[int]:
+def _claim(notification_id: int, device_ids: list[int]) -> list[int]:
     """Atomically take devices for sending and return those taken, in id order: new ones are
     written `sending`, ones waiting for a retry move to `sending`; a device already taken (by
     this chunk's earlier run, or any other) is not returned."""
