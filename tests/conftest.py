@@ -70,6 +70,20 @@ def _fresh_locate_index():
 
 
 @pytest.fixture
+def throttle_rates(monkeypatch):
+    """Set some throttle rates for one test. DRF's throttles read their rates once, at import,
+    so overriding settings alone would not reach them (and would leak into the next test)."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    def set_rates(**rates: str) -> None:
+        monkeypatch.setattr(
+            SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, **rates}
+        )
+
+    return set_rates
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from jaki.accounts import checks  # noqa: F401  (registers the system checks)
+
+        # As Django does for permissions: the role groups come back after every migrate and
+        # every flush (a transactional test empties the tables the data migration filled).
+        post_migrate.connect(_ensure_roles, sender=self)
+
+
+def _ensure_roles(**kwargs) -> None:
+    from jaki.accounts.services import roles_ensure
+
+    roles_ensure(using=kwargs.get("using", "default"))

@@ -191,6 +191,12 @@ def account_erase(*, user: User) -> None:
     user.groups.clear()
 
 
+def roles_ensure(*, using: str = "default") -> None:
+    """Every staff role exists as a group of the same name (idempotent)."""
+    for role in Role:
+        Group.objects.using(using).get_or_create(name=role.value)
+
+
 def staff_create_or_update(
     *,
     phone: str,

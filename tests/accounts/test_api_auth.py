@@ -177,25 +177,11 @@ def test_the_limit_of_codes_per_phone_is_a_setting(api_client, request_code, set
     assert api_client.post("/api/v1/auth/otp/", {"phone": PHONE}).status_code == 429
 
 
-def test_requests_for_codes_are_throttled_per_address(api_client, settings, request_code):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "otp_ip": "2/hour",
-        },
-    }
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
-
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        request_code("081200000001")
-        request_code("081200000002")
-        third = api_client.post("/api/v1/auth/otp/", {"phone": "081200000003"})
-    finally:
-        api_settings.reload()
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+def test_requests_for_codes_are_throttled_per_address(api_client, throttle_rates, request_code):
+    throttle_rates(otp_ip="2/hour")
+    request_code("081200000001")
+    request_code("081200000002")
+    third = api_client.post("/api/v1/auth/otp/", {"phone": "081200000003"})
 
     assert third.status_code == 429
     assert third.json()["error"]["code"] == "throttled"

@@ -24,6 +24,7 @@ def test_celery_declares_the_four_queues_and_a_beat_schedule():
 
     assert queues == {"default", "push", "ingest", "probes"}
     assert celery_app.conf.beat_schedule
+    celery_app.loader.import_default_modules()  # what a worker does at start: find every task
     for entry in celery_app.conf.beat_schedule.values():
         assert entry["task"] in celery_app.tasks
 
