@@ -31,6 +31,15 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browser pages allowed to open the live feed (Channels' OriginValidator patterns); a handshake
+# without Origin (native apps) is always let through to the token check. Production defaults to
+# this site's own HTTPS pages (the admin, the API docs).
+WEBSOCKET_ALLOWED_ORIGINS = env.list(
+    "WEBSOCKET_ALLOWED_ORIGINS",
+    default=[f"https://{host}" for host in ALLOWED_HOSTS]
+    if PRODUCTION
+    else ["http://127.0.0.1:8000", "http://localhost:8000", "http://testserver"],
+)
 
 INSTALLED_APPS = [
     "jaki.admin_site.JakiAdminConfig",
@@ -174,7 +183,7 @@ OTP_PHONE_WINDOW_SECONDS = env.int("OTP_PHONE_WINDOW_SECONDS", default=15 * 60)
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "jaki.accounts.authentication.SessionJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
