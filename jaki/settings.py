@@ -275,13 +275,13 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_phones": {"()": "jaki.logging.RedactPhoneNumbers"}},
+    "filters": {"redact": {"()": "jaki.logging.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_phones"],
+            "filters": ["redact"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -289,5 +289,10 @@ LOGGING = {
         # Replaces Django's own console handler, so each record is written once, redacted.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "jaki.sms": {"level": "INFO"},
+        # uvicorn configures its own handlers before it imports the app; these replace them, so
+        # its access log (URLs with `?token=`) is written redacted too.
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO", "propagate": True},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
