@@ -5,6 +5,7 @@ until it expires. Both the REST API (REST_FRAMEWORK) and the websocket middlewar
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
@@ -19,3 +20,9 @@ class SessionJWTAuthentication(JWTAuthentication):
         if sid is not None and session_is_revoked(str(sid)):
             raise InvalidToken(_("This session has ended. Sign in again."))
         return token
+
+
+class SessionJWTScheme(SimpleJWTScheme):
+    """The OpenAPI schema documents it as the JWT bearer scheme it is (`jwtAuth`)."""
+
+    target_class = SessionJWTAuthentication
