@@ -189,3 +189,27 @@ def test_refresh_refuses_a_missing_token(api_client):
 
     assert response.status_code == 400
     assert "refresh" in response.json()["error"]["fields"]
+
+
+def test_a_refresh_token_from_before_sessions_rotates_into_a_session(api_client, resident):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    legacy = str(RefreshToken.for_user(resident))  # no sid claim
+    rotated = api_client.post("/api/v1/auth/token/refresh/", {"refresh": legacy}).json()
+
+    newer = api_client.post("/api/v1/auth/token/refresh/", {"refresh": rotated["refresh"]})
+    newer_replayed = api_client.post("/api/v1/auth/token/refresh/", {"refresh": rotated["refresh"]})
+
+    assert newer.status_code == 200
+    assert newer_replayed.status_code == 401
+    assert api_client.get("/api/v1/me/", **bearer(newer.json())).status_code == 401
+
+
+def test_an_open_sessions_check_is_answered_by_the_cache(
+    api_client, login, django_assert_num_queries
+):
+    tokens = login(PHONE)
+    api_client.get("/api/v1/me/", **bearer(tokens))
+
+    with django_assert_num_queries(2):  # the user, and the roles shown on the profile
+        assert api_client.get("/api/v1/me/", **bearer(tokens)).status_code == 200

@@ -2,6 +2,7 @@
 phone numbers never reach the application log."""
 
 import logging
+import sys
 
 import pytest
 
@@ -108,3 +109,17 @@ def test_ordinary_lines_survive_redaction():
     RedactSecrets().filter(record)
 
     assert record.getMessage() == text
+
+
+def test_a_token_in_a_logged_exception_is_redacted():
+    try:
+        raise ValueError(f"cannot decode {JWT}")
+    except ValueError:
+        record = logging.LogRecord(
+            "jaki.accounts", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
+
+    RedactSecrets().filter(record)
+
+    assert JWT not in logging.Formatter().format(record)
+    assert "[jwt]" in logging.Formatter().format(record)
