@@ -161,7 +161,8 @@ def tokens_rotate(*, refresh: str) -> dict[str, str]:
     """Swap a refresh token for a new pair of the same session.
 
     Presenting a refresh token that was already rotated is reuse: one of two holders of that
-    token is a thief, and we cannot tell which, so the whole session ends (RFC 9700 4.14.2).
+    token is a thief, and we cannot tell which, so the whole session ends (the refresh token
+    rotation rule of the OAuth 2.0 Security BCP, RFC 9700).
     Raises simplejwt's TokenError, which its view answers with 401 `token_not_valid`.
     """
     try:
@@ -179,7 +180,12 @@ def tokens_rotate(*, refresh: str) -> dict[str, str]:
             session = Session(user=user, public_id=_new_session_id(token))
         else:
             session = Session.objects.select_for_update().filter(public_id=sid).first()
-        reused = session is not None and session.pk and session.refresh_jti != token[JTI_CLAIM]
+        # Two rotations of one token racing: the loser finds the winner's newer jti.
+        reused = (
+            session is not None
+            and session.pk is not None
+            and session.refresh_jti != token[JTI_CLAIM]
+        )
         if session is not None and session.revoked_at is None and not reused:
             token.blacklist()
             token.set_jti()
