@@ -10,15 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaki.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from jaki.accounts.websocket import JWTAuthMiddleware  # noqa: E402
+from jaki.accounts.websocket import JWTAuthMiddleware, NativeOrAllowedOriginValidator  # noqa: E402
 from jaki.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": NativeOrAllowedOriginValidator(
             JWTAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -31,6 +31,15 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browser pages allowed to open the live feed (Channels' OriginValidator patterns); a handshake
+# without Origin (native apps) is always let through to the token check. Production defaults to
+# this site's own HTTPS pages (the admin, the API docs).
+WEBSOCKET_ALLOWED_ORIGINS = env.list(
+    "WEBSOCKET_ALLOWED_ORIGINS",
+    default=[f"https://{host}" for host in ALLOWED_HOSTS]
+    if PRODUCTION
+    else ["http://127.0.0.1:8000", "http://localhost:8000", "http://testserver"],
+)
 
 INSTALLED_APPS = [
     "jaki.admin_site.JakiAdminConfig",
@@ -174,7 +183,7 @@ OTP_PHONE_WINDOW_SECONDS = env.int("OTP_PHONE_WINDOW_SECONDS", default=15 * 60)
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "jaki.accounts.authentication.SessionJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -266,13 +275,13 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_phones": {"()": "jaki.logging.RedactPhoneNumbers"}},
+    "filters": {"redact": {"()": "jaki.logging.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_phones"],
+            "filters": ["redact"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -280,5 +289,10 @@ LOGGING = {
         # Replaces Django's own console handler, so each record is written once, redacted.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "jaki.sms": {"level": "INFO"},
+        # uvicorn configures its own handlers before it imports the app; these replace them, so
+        # its access log (URLs with `?token=`) is written redacted too.
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO", "propagate": True},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

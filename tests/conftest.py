@@ -115,3 +115,13 @@ def as_user(api_client):
         return api_client
 
     return sign_in
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path):
+    """The real ASGI server on a free loopback port, against this test's database (see
+    tests/servers.py). Needs PostgreSQL: mark tests using it `@pytest.mark.postgres`."""
+    from tests.servers import run_asgi_server
+
+    with run_asgi_server(tmp_path / "asgi-server.log") as server:
+        yield server

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from jaki.accounts import services
@@ -114,19 +115,36 @@ class TokenObtainView(APIView):
         return Response({**tokens, "user": UserOutput(user).data})
 
 
+class TokenRotateSerializer(TokenRefreshSerializer):
+    refresh = serializers.CharField()
+    access = serializers.CharField(read_only=True)
+
+    def validate(self, attrs):
+        return services.tokens_rotate(refresh=attrs["refresh"])
+
+
 class TokenRotateView(TokenRefreshView):
-    """Swap a refresh token for a new access and refresh pair; the old refresh stops working."""
+    """Swap a refresh token for a new access and refresh pair; the old refresh stops working,
+    and presenting it again ends the whole session (every token of that login)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [TokenRequestThrottle]
+    serializer_class = TokenRotateSerializer
 
 
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
+    """End this login: its tokens stop working and this phone (`device`, its push token) gets no
+    more pushes. `everywhere` ends every login and stops every phone of the user."""
+
     class Input(serializers.Serializer):
         refresh = serializers.CharField()
+        device = serializers.CharField(
+            required=False, max_length=512, help_text="This phone's push token."
+        )
+        everywhere = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(
         request=Input, responses={204: None, **error_responses(400, 401)}, summary="Log out"
@@ -134,7 +152,7 @@ class LogoutView(APIView):
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        services.tokens_revoke(user=request.user, refresh=data.validated_data["refresh"])
+        services.tokens_revoke(user=request.user, **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

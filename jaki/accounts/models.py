@@ -149,3 +149,26 @@ class OTPCode(models.Model):
 
     def __str__(self) -> str:
         return f"OTP {self.pk}"
+
+
+class Session(models.Model):
+    """One login: the refresh token issued then, every token rotated from it, and the access
+    tokens minted from those, all carrying this row's `public_id` as their `sid` claim.
+
+    `refresh_jti` is the one refresh token of the session that may still be rotated; presenting
+    an older one is reuse (a stolen token racing its owner), which ends the session.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    refresh_jti = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return f"Session {self.pk}"

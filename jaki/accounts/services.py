@@ -1,11 +1,13 @@
 """Accounts: OTP login, tokens, profile and erasure. Every write of the app lives here."""
 
 import secrets
+import uuid
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -14,12 +16,15 @@ from django.utils.translation import override
 from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
-from jaki.accounts.models import Organisation, OTPCode, Role, User
+from jaki.accounts.models import Organisation, OTPCode, Role, Session, User
+from jaki.accounts.selectors import SESSION_CLAIM, session_cache_key, session_cache_seconds
 from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
-from jaki.notifications.services import devices_deactivate_for_user
+from jaki.notifications.services import devices_deactivate_for_user, feed_revoke
+
+JTI_CLAIM = "jti"
 
 
 class TooManyCodes(DomainError):
@@ -137,22 +142,126 @@ def otp_verify(*, phone: str, code: str, language: str = "id") -> User:
 
 
 def tokens_issue(*, user: User) -> dict[str, str]:
+    """Log in: a new session, and its first refresh token and access token."""
     refresh = RefreshToken.for_user(user)
+    Session.objects.create(
+        user=user, public_id=_new_session_id(refresh), refresh_jti=refresh[JTI_CLAIM]
+    )
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-def tokens_revoke(*, user: User, refresh: str) -> None:
-    """Log out: the refresh token stops working (access tokens die within 15 minutes) and the
-    user's devices get no more pushes until the app registers them again after a login."""
+def _new_session_id(refresh: RefreshToken) -> uuid.UUID:
+    sid = uuid.uuid4()
+    refresh[SESSION_CLAIM] = str(sid)
+    return sid
+
+
+def tokens_rotate(*, refresh: str) -> dict[str, str]:
+    """Swap a refresh token for a new pair of the same session.
+
+    Presenting a refresh token that was already rotated is reuse: one of two holders of that
+    token is a thief, and we cannot tell which, so the whole session ends (the refresh token
+    rotation rule of the OAuth 2.0 Security BCP, RFC 9700).
+    Raises simplejwt's TokenError, which its view answers with 401 `token_not_valid`.
+    """
+    try:
+        token = RefreshToken(refresh)  # signature, expiry, type, blacklist
+    except TokenError:
+        _end_session_of_reused_token(refresh)
+        raise
+    user = User.objects.filter(public_id=token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])).first()
+    if user is None or not user.is_active:
+        raise TokenError(_("No active account found for the given token."))
+
+    with transaction.atomic():
+        sid = token.get(SESSION_CLAIM)
+        if sid is None:  # minted before sessions existed: it becomes one now
+            session = Session(user=user, public_id=_new_session_id(token))
+        else:
+            session = Session.objects.select_for_update().filter(public_id=sid).first()
+        # Two rotations of one token racing: the loser finds the winner's newer jti.
+        reused = (
+            session is not None
+            and session.pk is not None
+            and session.refresh_jti != token[JTI_CLAIM]
+        )
+        if session is not None and session.revoked_at is None and not reused:
+            token.blacklist()
+            token.set_jti()
+            token.set_exp()
+            token.set_iat()
+            token.outstand()
+            session.refresh_jti = token[JTI_CLAIM]
+            session.save()
+            return {"access": str(token.access_token), "refresh": str(token)}
+    if reused:
+        sessions_revoke(user=user, sessions=[str(sid)], reason="reuse")
+    raise TokenError(_("This session has ended. Sign in again."))
+
+
+def _end_session_of_reused_token(raw: str) -> None:
+    """A genuine refresh token refused for being blacklisted (rotated away): end its session."""
+    try:
+        payload = UntypedToken(raw).payload  # signature and expiry, not the blacklist
+    except TokenError:
+        return
+    sid = payload.get(SESSION_CLAIM)
+    if payload.get("token_type") != "refresh" or sid is None:
+        return
+    if not BlacklistedToken.objects.filter(token__jti=payload.get(JTI_CLAIM)).exists():
+        return
+    user = User.objects.filter(sessions__public_id=sid).first()
+    if user is not None:
+        sessions_revoke(user=user, sessions=[sid], reason="reuse")
+
+
+def sessions_revoke(*, user: User, sessions: list[str] | None = None, reason: str) -> None:
+    """End these sessions of `user` (all of them when None): their refresh tokens stop rotating,
+    their access tokens stop authenticating at once, and their open feeds close with 4401."""
+    with transaction.atomic():
+        rows = Session.objects.filter(user=user, revoked_at__isnull=True)
+        if sessions is not None:
+            rows = rows.filter(public_id__in=sessions)
+        ended = [str(sid) for sid in rows.values_list("public_id", flat=True)]
+        rows.update(revoked_at=timezone.now(), revoked_reason=reason)
+        if sessions is None:
+            outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+            BlacklistedToken.objects.bulk_create(
+                [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+            )
+        # Dropped now, so readers go to the database; marked once the revocation is committed.
+        ended_keys = [session_cache_key(sid) for sid in {*ended, *(sessions or [])}]
+        cache.delete_many(ended_keys)
+        transaction.on_commit(
+            partial(cache.set_many, dict.fromkeys(ended_keys, "1"), session_cache_seconds())
+        )
+        feed_revoke(user=user, sessions=sessions)
+
+
+def tokens_revoke(
+    *, user: User, refresh: str, device: str | None = None, everywhere: bool = False
+) -> None:
+    """Log out: the session of `refresh` ends (its tokens stop working, its open feeds close)
+    and this phone's push token `device` gets no more pushes; the user's other phones stay
+    signed in. `everywhere` ends every session and stops every device of the user."""
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
         raise InvalidRefreshToken() from exc
     if token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"]) != str(user.public_id):
         raise InvalidRefreshToken()
-    token.blacklist()
-    devices_deactivate_for_user(user=user, reason="logout")
+    with transaction.atomic():
+        token.blacklist()
+        if everywhere:
+            sessions_revoke(user=user, reason="logout everywhere")
+            devices_deactivate_for_user(user=user, reason="logout")
+            return
+        sid = token.get(SESSION_CLAIM)
+        if sid is not None:
+            sessions_revoke(user=user, sessions=[str(sid)], reason="logout")
+        if device:
+            devices_deactivate_for_user(user=user, token=device, reason="logout")
 
 
 def account_update(*, user: User, name: str | None = None, language: str | None = None) -> User:
@@ -175,10 +284,7 @@ def account_erase(*, user: User) -> None:
     The row stays, anonymised and inactive, so records that point at it (complaints) survive
     without saying who made them.
     """
-    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
-    )
+    sessions_revoke(user=user, reason="account erased")
     if user.phone:
         OTPCode.objects.filter(phone=user.phone).delete()
     devices_deactivate_for_user(user=user, reason="account erased", forget_location=True)

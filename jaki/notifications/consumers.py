@@ -5,7 +5,9 @@ Services publish with `services.feed_send_to_users` (one user's open sockets) an
 "event": {...}}` group messages and leave as the bare `event` JSON.
 """
 
+import asyncio
 import json
+import time
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -25,11 +27,23 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=UNAUTHORISED)
             return
         self.feed_groups = [services.user_feed_group(user.public_id), services.PUBLIC_FEED_GROUP]
+        if self.scope.get("session"):
+            self.feed_groups.append(services.session_feed_group(self.scope["session"]))
         for group in self.feed_groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        # The socket is worth no more than the token that opened it: when the token expires the
+        # app reconnects with a fresh one (4401 says so).
+        if self.scope.get("token_exp") is not None:
+            self.expiry = asyncio.create_task(self._close_at(self.scope["token_exp"]))
+
+    async def _close_at(self, exp: float) -> None:
+        await asyncio.sleep(max(0.0, exp - time.time()))
+        await self.close(code=UNAUTHORISED)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "expiry", None) is not None:
+            self.expiry.cancel()
         for group in getattr(self, "feed_groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -49,5 +63,6 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message["event"])
 
     async def feed_revoke(self, message: dict) -> None:
-        """The user logged out or erased their account: this socket's token no longer counts."""
+        """This socket's session ended (logout, a reused refresh token) or the user logged out
+        everywhere or erased their account: its token no longer counts."""
         await self.close(code=UNAUTHORISED)

@@ -264,19 +264,69 @@ def test_the_feed_runs_over_the_redis_channel_layer(resident):
     assert async_to_sync(run)() == (event, FLOOD)
 
 
+def log_out(api_client, tokens: dict, **body) -> None:
+    response = api_client.post(
+        "/api/v1/auth/logout/",
+        {"refresh": tokens["refresh"], **body},
+        HTTP_AUTHORIZATION=f"Bearer {tokens['access']}",
+    )
+    assert response.status_code == 204
+
+
+async def closed_with(communicator: WebsocketCommunicator) -> int | None:
+    message = await communicator.receive_output(timeout=5)
+    assert message["type"] == "websocket.close"
+    await communicator.wait()
+    return message["code"]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_logging_out_closes_the_users_open_feed(resident):
-    def log_out_everywhere():
-        services.devices_deactivate_for_user(user=resident, reason="logout")
+def test_logging_out_closes_that_sessions_feed_only(api_client, login):
+    phone, tablet = login("081234567890"), login("081234567890")
 
     async def run():
-        communicator = feed(token_of(resident))
+        on_phone, on_tablet = feed(f"token={phone['access']}"), feed(f"token={tablet['access']}")
+        assert (await on_phone.connect())[0] and (await on_tablet.connect())[0]
+        await sync_to_async(log_out)(api_client, phone)
+        phone_code = await closed_with(on_phone)
+        tablet_open = await on_tablet.receive_nothing(timeout=0.3)
+        await on_tablet.disconnect()
+        return phone_code, tablet_open
+
+    assert async_to_sync(run)() == (REFUSED, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logging_out_everywhere_closes_every_feed_of_the_user(api_client, login):
+    phone, tablet = login("081234567890"), login("081234567890")
+
+    async def run():
+        on_phone, on_tablet = feed(f"token={phone['access']}"), feed(f"token={tablet['access']}")
+        assert (await on_phone.connect())[0] and (await on_tablet.connect())[0]
+        await sync_to_async(log_out)(api_client, phone, everywhere=True)
+        return await closed_with(on_phone), await closed_with(on_tablet)
+
+    assert async_to_sync(run)() == (REFUSED, REFUSED)
+
+
+def test_a_logged_out_sessions_access_token_cannot_open_a_feed(api_client, login):
+    tokens = login("081234567890")
+    log_out(api_client, tokens)
+
+    assert connect_once(f"token={tokens['access']}") == (False, REFUSED)
+
+
+def test_a_feed_closes_when_its_token_expires(resident):
+    token = AccessToken.for_user(resident)
+    token.set_exp(lifetime=timedelta(seconds=1))
+
+    async def run():
+        communicator = feed(f"token={token}")
         assert (await communicator.connect())[0]
-        await database_sync_to_async(log_out_everywhere)()
-        closed = await communicator.receive_output(timeout=5)
+        message = await communicator.receive_output(timeout=5)
         await communicator.wait()
-        return closed
+        return message
 
-    closed = async_to_sync(run)()
+    message = async_to_sync(run)()
 
-    assert (closed["type"], closed["code"]) == ("websocket.close", 4401)
+    assert (message["type"], message["code"]) == ("websocket.close", REFUSED)

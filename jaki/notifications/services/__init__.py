@@ -25,10 +25,12 @@ from jaki.notifications.services.errors import InvalidNotification
 from jaki.notifications.services.feed import (
     PUBLIC_FEED_GROUP,
     feed_broadcast_public,
+    feed_revoke,
     feed_send_to_users,
     inbox_event,
     inbox_mark_all_read,
     inbox_mark_read,
+    session_feed_group,
     user_feed_group,
 )
 from jaki.notifications.services.notify import (
@@ -54,6 +56,7 @@ __all__ = [
     "fanout_chunks",
     "fanout_finish",
     "feed_broadcast_public",
+    "feed_revoke",
     "feed_send_to_users",
     "inbox_event",
     "inbox_mark_all_read",
@@ -61,6 +64,7 @@ __all__ = [
     "kelurahan_topic",
     "notify",
     "retry_delay",
+    "session_feed_group",
     "topic_send",
     "user_feed_group",
 ]

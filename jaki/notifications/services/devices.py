@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jaki.notifications import fcm
 from jaki.notifications.models import Device
-from jaki.notifications.services.feed import user_feed_group
 from jaki.regions.models import Region
 from jaki.regions.selectors import locate
 
@@ -137,14 +134,18 @@ def device_deactivate(*, device: Device, reason: str) -> None:
         _sync_topic_on_commit(device)
 
 
-def devices_deactivate_for_user(*, user, reason: str, forget_location: bool = False) -> int:
-    """Logout and account erasure: none of the user's phones is pushed to any more, and their
-    open live feeds close. Erasure also forgets where the phones were (the token stays,
-    inactive, so its topic can be left)."""
-    group = user_feed_group(user.public_id)
-    layer = get_channel_layer()
-    transaction.on_commit(lambda: async_to_sync(layer.group_send)(group, {"type": "feed.revoke"}))
-    devices = list(Device.objects.filter(user=user, is_active=True))
+def devices_deactivate_for_user(
+    *, user, reason: str, token: str | None = None, forget_location: bool = False
+) -> int:
+    """Logout and account erasure: the user's phones get no more pushes. A plain logout names
+    its own phone's push token (`token`) and only that device stops; logging out everywhere
+    and erasure stop them all. Erasure also forgets where the phones were (the token stays,
+    inactive, so its topic can be left). Open feeds are the session's business (`feed_revoke`).
+    """
+    devices = Device.objects.filter(user=user, is_active=True)
+    if token is not None:
+        devices = devices.filter(token=token)
+    devices = list(devices)
     for device in devices:
         device_deactivate(device=device, reason=reason)
     if forget_location:

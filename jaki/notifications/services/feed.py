@@ -20,6 +20,27 @@ def user_feed_group(user_public_id) -> str:
     return f"feed.user.{user_public_id.hex if hasattr(user_public_id, 'hex') else user_public_id}"
 
 
+def session_feed_group(sid) -> str:
+    """The open sockets of one login (the `sid` claim of the token each was opened with)."""
+    return f"feed.session.{sid.hex if hasattr(sid, 'hex') else str(sid).replace('-', '')}"
+
+
+def feed_revoke(*, user, sessions: list[str] | None = None) -> None:
+    """Close, after commit, the open feeds of these ended sessions (4401), or every open feed of
+    the user when `sessions` is None (everywhere, erasure)."""
+    layer = get_channel_layer()
+    groups = (
+        [user_feed_group(user.public_id)]
+        if sessions is None
+        else [session_feed_group(sid) for sid in sessions]
+    )
+
+    async def send_all():
+        await asyncio.gather(*(layer.group_send(g, {"type": "feed.revoke"}) for g in groups))
+
+    transaction.on_commit(lambda: async_to_sync(send_all)())
+
+
 def inbox_for_owners(notification: Notification, user_ids: set[int]) -> None:
     """Inbox rows for the owners of the devices a broadcast reached; once per user."""
     if not user_ids:

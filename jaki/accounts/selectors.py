@@ -1,0 +1,39 @@
+"""Accounts reads that run on every request: is this token's session still open?"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from jaki.accounts.models import Session
+
+# The claim, set at login, that every token of a session carries (simplejwt copies it from the
+# refresh token into its access tokens and keeps it across rotation).
+SESSION_CLAIM = "sid"
+
+
+def session_cache_key(sid: str) -> str:
+    return f"accounts:session-revoked:{sid}"
+
+
+def session_is_revoked(sid: str) -> bool:
+    """Every authenticated request asks this: the cache answers, the database is the truth.
+
+    A revocation writes "1" over whatever is cached; a reader only *adds* "0", so a reader that
+    looked just before a revocation cannot overwrite it with a stale "open".
+    """
+    key = session_cache_key(sid)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached == "1"
+    try:
+        revoked = not Session.objects.filter(public_id=sid, revoked_at__isnull=True).exists()
+    except ValidationError:  # not a UUID: no session of ours
+        return True
+    cache.add(key, "1" if revoked else "0", timeout=session_cache_seconds())
+    return revoked
+
+
+def session_cache_seconds() -> int:
+    # Long enough to spare the database; a revoked answer outlives every access token of the
+    # session, and refresh always re-reads the row.
+    return int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + 60
