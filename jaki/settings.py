@@ -194,7 +194,9 @@ REST_FRAMEWORK = {
         "otp_ip": env.str("THROTTLE_OTP_IP", default="20/hour"),
         "token_ip": env.str("THROTTLE_TOKEN_IP", default="60/hour"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # Proxies in front of the app that append to X-Forwarded-For: the client is the address the
+    # outermost of them saw. 0 trusts no header (DRF's None would trust the whole of it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
