@@ -13,7 +13,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from jaki.accounts import services
 from jaki.accounts.models import User
-from jaki.accounts.phones import normalise_phone
+from jaki.accounts.phones import normalise_phone, require_code_recipient
 from jaki.api import OTPRequestThrottle, TokenRequestThrottle, error_responses, request_language
 
 
@@ -29,6 +29,18 @@ class PhoneField(serializers.CharField):
             return normalise_phone(super().to_internal_value(data))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
+
+
+class CodeRecipientField(PhoneField):
+    """A phone that may be texted a login code: an Indonesian mobile number."""
+
+    def to_internal_value(self, data):
+        phone = super().to_internal_value(data)
+        try:
+            require_code_recipient(phone)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return phone
 
 
 class OrganisationOutput(serializers.Serializer):
@@ -59,7 +71,7 @@ class OTPRequestView(APIView):
     throttle_classes = [OTPRequestThrottle]
 
     class Input(serializers.Serializer):
-        phone = PhoneField()
+        phone = CodeRecipientField()
 
     class Output(serializers.Serializer):
         detail = serializers.CharField()

@@ -1,12 +1,13 @@
 """Accounts: OTP login, tokens, profile and erasure. Every write of the app lives here."""
 
+import hashlib
 import secrets
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -68,25 +69,42 @@ def _code_hash(phone: str, code: str) -> str:
     return salted_hmac("jaki.accounts.otp", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
+def _lock_phone(phone: str) -> None:
+    """Serialise code requests for one phone until the transaction ends, so that counting the
+    recent codes and adding one cannot interleave (ten parallel requests give exactly the cap).
+
+    PostgreSQL: a transaction-level advisory lock keyed by the phone (no row needs to exist).
+    Elsewhere (SQLite, development): an empty UPDATE takes SQLite's database-wide write lock.
+    """
+    if connection.vendor == "postgresql":
+        digest = hashlib.sha256(f"jaki.accounts.otp:{phone}".encode()).digest()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+            )
+    else:
+        OTPCode.objects.filter(pk__lt=0).update(attempts=0)
+
+
 def otp_request(*, phone: str, language: str = "id") -> OTPCode:
-    """Issue a 6-digit code for `phone` (E.164) and text it after commit.
+    """Issue a 6-digit code for `phone` (E.164, a code recipient) and text it after commit.
 
     At most OTP_MAX_CODES_PER_PHONE codes per OTP_PHONE_WINDOW_SECONDS; a new code replaces the
     previous one.
     """
     now = timezone.now()
     window_start = now - timedelta(seconds=settings.OTP_PHONE_WINDOW_SECONDS)
-    recent = list(
-        OTPCode.objects.filter(phone=phone, created_at__gt=window_start)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)[: settings.OTP_MAX_CODES_PER_PHONE]
-    )
-    if len(recent) >= settings.OTP_MAX_CODES_PER_PHONE:
-        wait = recent[0] + timedelta(seconds=settings.OTP_PHONE_WINDOW_SECONDS) - now
-        raise TooManyCodes(wait_seconds=int(wait.total_seconds()) + 1)
-
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        _lock_phone(phone)
+        recent = list(
+            OTPCode.objects.filter(phone=phone, created_at__gt=window_start)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)[: settings.OTP_MAX_CODES_PER_PHONE]
+        )
+        if len(recent) >= settings.OTP_MAX_CODES_PER_PHONE:
+            wait = recent[0] + timedelta(seconds=settings.OTP_PHONE_WINDOW_SECONDS) - now
+            raise TooManyCodes(wait_seconds=int(wait.total_seconds()) + 1)
         otp = OTPCode.objects.create(
             phone=phone,
             code_hash=_code_hash(phone, code),
