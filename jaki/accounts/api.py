@@ -14,7 +14,13 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from jaki.accounts import services
 from jaki.accounts.models import User
 from jaki.accounts.phones import normalise_phone, require_code_recipient
-from jaki.api import OTPRequestThrottle, TokenRequestThrottle, error_responses, request_language
+from jaki.api import (
+    OTPRequestThrottle,
+    TokenRequestThrottle,
+    client_address,
+    error_responses,
+    request_language,
+)
 
 
 class PhoneField(serializers.CharField):
@@ -86,7 +92,12 @@ class OTPRequestView(APIView):
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        otp = services.otp_request(phone=data.validated_data["phone"], language=request_language())
+        otp = services.otp_request(
+            phone=data.validated_data["phone"],
+            client=client_address(request),
+            language=request_language(),
+            app_check_token=request.headers.get("X-Firebase-AppCheck"),
+        )
         expires_in = int((otp.expires_at - otp.created_at).total_seconds())
         return Response(
             {"detail": _("A code has been sent by SMS."), "expires_in": expires_in},
@@ -121,7 +132,9 @@ class TokenObtainView(APIView):
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.otp_verify(**data.validated_data, language=request_language())
+        user = services.otp_verify(
+            **data.validated_data, client=client_address(request), language=request_language()
+        )
         tokens = services.tokens_issue(user=user)
         return Response({**tokens, "user": UserOutput(user).data})
 
