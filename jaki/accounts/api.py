@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -85,7 +85,15 @@ class OTPRequestView(APIView):
 
     @extend_schema(
         request=Input,
-        responses={202: Output, **error_responses(400, 429)},
+        responses={202: Output, **error_responses(400, 401, 429, 503)},
+        parameters=[
+            OpenApiParameter(
+                "X-Firebase-AppCheck",
+                str,
+                OpenApiParameter.HEADER,
+                description="Firebase App Check token; required when the server says so (401).",
+            )
+        ],
         auth=[],
         summary="Request a login code by SMS",
     )

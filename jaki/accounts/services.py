@@ -1,6 +1,7 @@
 """Accounts: OTP login, tokens, profile and erasure. Every write of the app lives here."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from functools import partial
@@ -23,6 +24,8 @@ from jaki.accounts.models import Organisation, OTPCode, Role, User
 from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
 from jaki.notifications.services import devices_deactivate_for_user
+
+logger = logging.getLogger(__name__)
 
 
 class TooManyCodes(DomainError):
@@ -75,6 +78,12 @@ class AppCheckFailed(DomainError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_code = "app_check_failed"
     default_detail = _("The JAKI app could not be verified. Update the app and retry.")
+
+
+class SMSUnavailable(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "sms_unavailable"
+    default_detail = _("The SMS could not be sent. Try again in a moment.")
 
 
 class AccountDisabled(DomainError):
@@ -134,7 +143,11 @@ def _lock_phone(phone: str) -> None:
 def _otp_send(otp_id: int, phone: str, message: str) -> None:
     """After commit: text the code. Only once the backend took it does it replace older codes,
     so a request whose SMS fails leaves the code the owner already has working."""
-    get_sms_backend().send(phone=phone, message=message)
+    try:
+        get_sms_backend().send(phone=phone, message=message)
+    except Exception as exc:
+        logger.exception("The SMS backend failed to send login code %s", otp_id)
+        raise SMSUnavailable() from exc
     OTPCode.objects.filter(pk=otp_id).update(sent_at=timezone.now())
 
 

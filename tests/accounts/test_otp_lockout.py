@@ -100,3 +100,16 @@ def test_no_client_address_is_stored(request_code):
     (otp,) = OTPCode.objects.all()
     assert OWNER["REMOTE_ADDR"] not in otp.client
     assert len(otp.client) == 64
+
+
+@pytest.mark.django_db(transaction=True)  # the SMS goes out on a real commit, inside the request
+def test_a_code_whose_sms_failed_leaves_the_previous_code_working(
+    api_client, request_code, take_sms_gateway_down
+):
+    code = request_code(PHONE, **OWNER)
+    take_sms_gateway_down()
+    failed = api_client.post("/api/v1/auth/otp/", {"phone": PHONE}, **OWNER)
+
+    assert failed.status_code == 503
+    assert failed.json()["error"]["code"] == "sms_unavailable"
+    assert _guess(api_client, code, **OWNER).status_code == 200
