@@ -240,6 +240,8 @@ def otp_verify(*, phone: str, code: str, client: str, language: str = "id") -> U
             if constant_time_compare(otp.code_hash, _code_hash(phone, code)):
                 otp.used_at = now
                 otp.save(update_fields=["attempts", "used_at"])
+                # Logged in: no other code still waiting for this phone may be used later.
+                OTPCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
                 user, _created = User.objects.get_or_create(
                     phone=phone, defaults={"language": language}
                 )

@@ -113,3 +113,11 @@ def test_a_code_whose_sms_failed_leaves_the_previous_code_working(
     assert failed.status_code == 503
     assert failed.json()["error"]["code"] == "sms_unavailable"
     assert _guess(api_client, code, **OWNER).status_code == 200
+
+
+def test_after_a_login_no_other_waiting_code_works(api_client, request_code):
+    attackers_code = request_code(PHONE, **ATTACKER)
+    owners_code = request_code(PHONE, **OWNER)
+    assert _guess(api_client, owners_code, **OWNER).status_code == 200
+
+    assert _guess(api_client, attackers_code, **ATTACKER).status_code == 400
