@@ -50,7 +50,11 @@ def web_server(tmp_path):
             for key, value in os.environ.items()
             if key not in {"REDIS_URL", "DATABASE_URL", "NUM_PROXIES"}
         }
-        environ.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **env)
+        environ.update(
+            DJANGO_ENV="development",  # plain HTTP on loopback, no production secrets needed
+            DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            **env,
+        )
         process = subprocess.Popen(
             _procfile_web_command(port),
             cwd=ROOT,
