@@ -17,11 +17,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# --no-proxy-headers: uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 as the client;
+# Django decides which forwarded address to trust (NUM_PROXIES).
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	$(BIN)/uvicorn jaki.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	$(BIN)/uvicorn jaki.asgi:application --host $(HOST) --port $(PORT) --lifespan off --no-proxy-headers
 
 test: install
 	CELERY_TASK_ALWAYS_EAGER=true $(BIN)/python -m pytest $(PYTEST_ARGS)

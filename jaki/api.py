@@ -24,7 +24,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -228,6 +228,12 @@ class Pagination(CursorPagination):
 
 
 # --- Throttles -----------------------------------------------------------------------------
+
+
+def client_address(request: Request) -> str:
+    """The client's address as every throttle counts it: X-Forwarded-For only as far as
+    NUM_PROXIES trusts it, else the peer of the connection."""
+    return BaseThrottle().get_ident(request)
 
 
 class IPRateThrottle(SimpleRateThrottle):

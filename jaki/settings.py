@@ -177,8 +177,14 @@ PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="ID")
 SMS_BACKEND = env.str("SMS_BACKEND", default="jaki.accounts.sms.ConsoleSMSBackend")
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
-OTP_MAX_CODES_PER_PHONE = env.int("OTP_MAX_CODES_PER_PHONE", default=3)
+# Codes one client address may have sent to one phone per window, and all addresses together:
+# an attacker hammering a number from one place cannot use up its owner's codes.
+OTP_MAX_CODES_PER_CLIENT = env.int("OTP_MAX_CODES_PER_CLIENT", default=3)
+OTP_MAX_CODES_PER_PHONE = env.int("OTP_MAX_CODES_PER_PHONE", default=10)
 OTP_PHONE_WINDOW_SECONDS = env.int("OTP_PHONE_WINDOW_SECONDS", default=15 * 60)
+# Firebase App Check on code requests (X-Firebase-AppCheck), verified with FIREBASE_CREDENTIALS.
+APP_CHECK_REQUIRED = env.bool("APP_CHECK_REQUIRED", default=False)
+APP_CHECK_JWKS_URL = env.str("APP_CHECK_JWKS_URL", default="")  # tests: a local fake's keys
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -203,7 +209,9 @@ REST_FRAMEWORK = {
         "otp_ip": env.str("THROTTLE_OTP_IP", default="20/hour"),
         "token_ip": env.str("THROTTLE_TOKEN_IP", default="60/hour"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # Proxies in front of the app that append to X-Forwarded-For: the client is the address the
+    # outermost of them saw. 0 trusts no header (DRF's None would trust the whole of it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)

@@ -117,7 +117,7 @@ class OTPCodeAdmin(admin.ModelAdmin):
     list_display = ("masked_phone", "created_at", "expires_at", "attempts", "used_at")
     list_filter = ("used_at",)
     ordering = ("-created_at",)
-    exclude = ("phone", "code_hash")
+    exclude = ("phone", "code_hash", "client")
 
     @admin.display(description=_("phone number"))
     def masked_phone(self, otp: OTPCode) -> str:

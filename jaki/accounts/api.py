@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -14,8 +14,14 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from jaki.accounts import services
 from jaki.accounts.models import User
-from jaki.accounts.phones import normalise_phone
-from jaki.api import OTPRequestThrottle, TokenRequestThrottle, error_responses, request_language
+from jaki.accounts.phones import normalise_phone, require_code_recipient
+from jaki.api import (
+    OTPRequestThrottle,
+    TokenRequestThrottle,
+    client_address,
+    error_responses,
+    request_language,
+)
 
 
 class PhoneField(serializers.CharField):
@@ -30,6 +36,18 @@ class PhoneField(serializers.CharField):
             return normalise_phone(super().to_internal_value(data))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
+
+
+class CodeRecipientField(PhoneField):
+    """A phone that may be texted a login code: an Indonesian mobile number."""
+
+    def to_internal_value(self, data):
+        phone = super().to_internal_value(data)
+        try:
+            require_code_recipient(phone)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return phone
 
 
 class OrganisationOutput(serializers.Serializer):
@@ -60,7 +78,7 @@ class OTPRequestView(APIView):
     throttle_classes = [OTPRequestThrottle]
 
     class Input(serializers.Serializer):
-        phone = PhoneField()
+        phone = CodeRecipientField()
 
     class Output(serializers.Serializer):
         detail = serializers.CharField()
@@ -68,14 +86,27 @@ class OTPRequestView(APIView):
 
     @extend_schema(
         request=Input,
-        responses={202: Output, **error_responses(400, 429)},
+        responses={202: Output, **error_responses(400, 401, 429, 503)},
+        parameters=[
+            OpenApiParameter(
+                "X-Firebase-AppCheck",
+                str,
+                OpenApiParameter.HEADER,
+                description="Firebase App Check token; required when the server says so (401).",
+            )
+        ],
         auth=[],
         summary="Request a login code by SMS",
     )
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        otp = services.otp_request(phone=data.validated_data["phone"], language=request_language())
+        otp = services.otp_request(
+            phone=data.validated_data["phone"],
+            client=client_address(request),
+            language=request_language(),
+            app_check_token=request.headers.get("X-Firebase-AppCheck"),
+        )
         expires_in = int((otp.expires_at - otp.created_at).total_seconds())
         return Response(
             {"detail": _("A code has been sent by SMS."), "expires_in": expires_in},
@@ -110,7 +141,9 @@ class TokenObtainView(APIView):
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.otp_verify(**data.validated_data, language=request_language())
+        user = services.otp_verify(
+            **data.validated_data, client=client_address(request), language=request_language()
+        )
         tokens = services.tokens_issue(user=user)
         return Response({**tokens, "user": UserOutput(user).data})
 

@@ -34,6 +34,7 @@ def check_otp_limits(app_configs, **kwargs) -> list[Error]:
     limits = {
         "OTP_TTL_SECONDS": settings.OTP_TTL_SECONDS,
         "OTP_MAX_ATTEMPTS": settings.OTP_MAX_ATTEMPTS,
+        "OTP_MAX_CODES_PER_CLIENT": settings.OTP_MAX_CODES_PER_CLIENT,
         "OTP_MAX_CODES_PER_PHONE": settings.OTP_MAX_CODES_PER_PHONE,
         "OTP_PHONE_WINDOW_SECONDS": settings.OTP_PHONE_WINDOW_SECONDS,
     }
@@ -42,3 +43,17 @@ def check_otp_limits(app_configs, **kwargs) -> list[Error]:
         for name, value in limits.items()
         if value <= 0
     ]
+
+
+@register()
+def check_app_check(app_configs, **kwargs) -> list[Error]:
+    if settings.APP_CHECK_REQUIRED and not settings.FIREBASE_CREDENTIALS:
+        return [
+            Error(
+                "APP_CHECK_REQUIRED is on but FIREBASE_CREDENTIALS is unset: no code request "
+                "could be verified.",
+                hint="Set FIREBASE_CREDENTIALS to the Firebase project's service-account JSON.",
+                id="accounts.E004",
+            )
+        ]
+    return []

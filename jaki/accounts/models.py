@@ -133,11 +133,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class OTPCode(models.Model):
-    """A one-time login code; only its HMAC is stored."""
+    """A one-time login code; only its HMAC is stored, and only an HMAC of the client address
+    that asked for it (limits count per phone and address, no address is kept)."""
 
     phone = models.CharField(max_length=20)
     code_hash = models.CharField(max_length=64)
+    client = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    # Set once the SMS backend took the message: only a sent code replaces the previous one.
+    sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)

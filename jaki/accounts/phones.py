@@ -22,3 +22,25 @@ def normalise_phone(raw: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("Enter a valid phone number."), code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Login codes go only where SMS pumping cannot earn anyone money: Indonesian mobile numbers.
+CODE_REGION = "ID"
+
+
+def require_code_recipient(phone: str) -> None:
+    """Refuse to text a code to a foreign, landline, premium-rate or toll-free number.
+
+    Only the MOBILE type passes. FIXED_LINE_OR_MOBILE is refused on purpose: Indonesia's metadata
+    tells the 08… mobile ranges apart from landlines, so that type never comes from a real ID
+    mobile number, and a number nobody can say reaches a handset must not cost us an SMS.
+    """
+    number = phonenumbers.parse(phone)
+    if (
+        phonenumbers.region_code_for_number(number) != CODE_REGION
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    ):
+        raise ValidationError(
+            _("Login codes are sent only to Indonesian mobile numbers (08…)."),
+            code="not_mobile",
+        )

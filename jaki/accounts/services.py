@@ -1,5 +1,7 @@
 """Accounts: OTP login, tokens, profile and erasure. Every write of the app lives here."""
 
+import hashlib
+import logging
 import secrets
 import uuid
 from datetime import timedelta
@@ -8,7 +10,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
+from jaki.accounts.clients import AppCheckInvalid, app_check_verify
 from jaki.accounts.models import Organisation, OTPCode, Role, Session, User
 from jaki.accounts.selectors import SESSION_CLAIM, session_cache_key, session_cache_seconds
 from jaki.accounts.sms import get_sms_backend
@@ -25,6 +28,8 @@ from jaki.api import DomainError
 from jaki.notifications.services import devices_deactivate_for_user, feed_revoke
 
 JTI_CLAIM = "jti"
+
+logger = logging.getLogger(__name__)
 
 
 class TooManyCodes(DomainError):
@@ -56,6 +61,35 @@ class TooManyAttempts(DomainError):
     default_detail = _("Too many wrong codes. Ask for a new code.")
 
 
+class TooManyGuesses(TooManyAttempts):
+    """This client address made OTP_MAX_ATTEMPTS wrong tries for the phone in this window."""
+
+    def __init__(self, wait_seconds: int):
+        super().__init__(
+            _("Too many wrong codes were tried from here. Try again in %(minutes)d minutes.")
+            % {"minutes": max(1, -(-wait_seconds // 60))}
+        )
+        self.wait = wait_seconds
+
+
+class AppCheckRequired(DomainError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "app_check_required"
+    default_detail = _("Codes can be requested only from the JAKI app. Update the app and retry.")
+
+
+class AppCheckFailed(DomainError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "app_check_failed"
+    default_detail = _("The JAKI app could not be verified. Update the app and retry.")
+
+
+class SMSUnavailable(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "sms_unavailable"
+    default_detail = _("The SMS could not be sent. Try again in a moment.")
+
+
 class AccountDisabled(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "account_disabled"
@@ -73,28 +107,87 @@ def _code_hash(phone: str, code: str) -> str:
     return salted_hmac("jaki.accounts.otp", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
-def otp_request(*, phone: str, language: str = "id") -> OTPCode:
-    """Issue a 6-digit code for `phone` (E.164) and text it after commit.
+def _client_hash(client: str) -> str:
+    # Limits need to tell addresses apart, not to know them: only a keyed hash is stored.
+    return salted_hmac("jaki.accounts.otp.client", client, algorithm="sha256").hexdigest()
 
-    At most OTP_MAX_CODES_PER_PHONE codes per OTP_PHONE_WINDOW_SECONDS; a new code replaces the
-    previous one.
+
+def _check_app(token: str | None) -> None:
+    """Firebase App Check, the usual defence of a Firebase app against SMS pumping: a token is
+    verified whenever App Check is configured; no token is refused when APP_CHECK_REQUIRED."""
+    if not token:
+        if settings.APP_CHECK_REQUIRED:
+            raise AppCheckRequired()
+        return
+    if not settings.FIREBASE_CREDENTIALS:
+        return  # development: nothing to verify with (a system check guards APP_CHECK_REQUIRED)
+    try:
+        app_check_verify(token)
+    except AppCheckInvalid as exc:
+        raise AppCheckFailed() from exc
+
+
+def _lock_phone(phone: str) -> None:
+    """Serialise code requests for one phone until the transaction ends, so that counting the
+    recent codes and adding one cannot interleave (ten parallel requests give exactly the cap).
+
+    PostgreSQL: a transaction-level advisory lock keyed by the phone (no row needs to exist).
+    Elsewhere (SQLite, development): an empty UPDATE takes SQLite's database-wide write lock.
     """
-    now = timezone.now()
-    window_start = now - timedelta(seconds=settings.OTP_PHONE_WINDOW_SECONDS)
-    recent = list(
-        OTPCode.objects.filter(phone=phone, created_at__gt=window_start)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)[: settings.OTP_MAX_CODES_PER_PHONE]
-    )
-    if len(recent) >= settings.OTP_MAX_CODES_PER_PHONE:
-        wait = recent[0] + timedelta(seconds=settings.OTP_PHONE_WINDOW_SECONDS) - now
-        raise TooManyCodes(wait_seconds=int(wait.total_seconds()) + 1)
+    if connection.vendor == "postgresql":
+        digest = hashlib.sha256(f"jaki.accounts.otp:{phone}".encode()).digest()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+            )
+    else:
+        OTPCode.objects.filter(pk__lt=0).update(attempts=0)
 
+
+def _otp_send(otp_id: int, phone: str, message: str) -> None:
+    """After commit: text the code. Only once the backend took it does it replace older codes,
+    so a request whose SMS fails leaves the code the owner already has working."""
+    try:
+        get_sms_backend().send(phone=phone, message=message)
+    except Exception as exc:
+        logger.exception("The SMS backend failed to send login code %s", otp_id)
+        raise SMSUnavailable() from exc
+    OTPCode.objects.filter(pk=otp_id).update(sent_at=timezone.now())
+
+
+def otp_request(
+    *, phone: str, client: str, language: str = "id", app_check_token: str | None = None
+) -> OTPCode:
+    """Issue a 6-digit code for `phone` (E.164, a code recipient) and text it after commit.
+
+    Per OTP_PHONE_WINDOW_SECONDS, a phone gets at most OTP_MAX_CODES_PER_CLIENT codes asked for
+    from one client address and OTP_MAX_CODES_PER_PHONE from all together: someone hammering a
+    number from one address cannot use up the codes its owner asks for from another.
+    """
+    _check_app(app_check_token)
+    now = timezone.now()
+    window = timedelta(seconds=settings.OTP_PHONE_WINDOW_SECONDS)
+    client_key = _client_hash(client)
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        _lock_phone(phone)
+        recent = list(
+            OTPCode.objects.filter(phone=phone, created_at__gt=now - window)
+            .order_by("created_at")
+            .values_list("created_at", "client")
+        )
+        limits = [
+            ([at for at, key in recent if key == client_key], settings.OTP_MAX_CODES_PER_CLIENT),
+            ([at for at, _key in recent], settings.OTP_MAX_CODES_PER_PHONE),
+        ]
+        for issued, cap in limits:
+            if len(issued) >= cap:  # one slot frees when the cap-th newest leaves the window
+                wait = issued[-cap] + window - now
+                raise TooManyCodes(wait_seconds=int(wait.total_seconds()) + 1)
         otp = OTPCode.objects.create(
             phone=phone,
             code_hash=_code_hash(phone, code),
+            client=client_key,
             created_at=now,
             expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
         )
@@ -103,42 +196,69 @@ def otp_request(*, phone: str, language: str = "id") -> OTPCode:
                 "Your JAKI code is %(code)s. It is valid for %(minutes)d minutes. "
                 "Never share it with anyone."
             ) % {"code": code, "minutes": settings.OTP_TTL_SECONDS // 60}
-        transaction.on_commit(partial(get_sms_backend().send, phone=phone, message=message))
+        transaction.on_commit(partial(_otp_send, otp.pk, phone, message))
     return otp
 
 
-def otp_verify(*, phone: str, code: str, language: str = "id") -> User:
-    """Check `code` against the newest code for `phone`; return the user, created on first login.
+def _wrong_guesses_key(phone: str, client: str, now: float) -> tuple[str, int]:
+    """The cache counter of one client's wrong codes for one phone in this fixed window, and
+    the seconds until the window ends."""
+    window = settings.OTP_PHONE_WINDOW_SECONDS
+    bucket = int(now // window)
+    who = salted_hmac("jaki.accounts.otp.guesses", f"{phone}:{client}", algorithm="sha256")
+    return f"otp-guesses:{who.hexdigest()}:{bucket}", int((bucket + 1) * window - now) + 1
 
-    Each wrong try counts, committed even though the call then fails.
+
+def otp_verify(*, phone: str, code: str, client: str, language: str = "id") -> User:
+    """Check `code` against the newest code sent to `phone` and the newest one this client asked
+    for; return the user, created on first login.
+
+    Each wrong try counts on the code (OTP_MAX_ATTEMPTS burn it), committed even though the call
+    then fails, and on the client address: after OTP_MAX_ATTEMPTS wrong tries for the phone in a
+    window it may not try again, while the owner elsewhere asks for a fresh code and logs in.
     """
     now = timezone.now()
+    guesses_key, wait = _wrong_guesses_key(phone, client, now.timestamp())
+    if cache.get(guesses_key, 0) >= settings.OTP_MAX_ATTEMPTS:
+        raise TooManyGuesses(wait_seconds=wait)
     with transaction.atomic():
-        otp = (
-            OTPCode.objects.select_for_update().filter(phone=phone).order_by("-created_at").first()
-        )
-        if otp is None or otp.used_at is not None:
-            failure: DomainError = InvalidCode()
-        elif otp.expires_at <= now:
-            failure = CodeExpired()
-        elif otp.attempts >= settings.OTP_MAX_ATTEMPTS:
-            failure = TooManyAttempts()
-        else:
+        sent = OTPCode.objects.select_for_update().filter(phone=phone, sent_at__isnull=False)
+        newest = sent.order_by("-created_at").first()
+        own = sent.filter(client=_client_hash(client)).order_by("-created_at").first()
+        candidates = [otp for otp in (newest, own) if otp is not None]
+        live = [
+            otp
+            for otp in {otp.pk: otp for otp in candidates}.values()
+            if otp.used_at is None
+            and otp.expires_at > now
+            and otp.attempts < settings.OTP_MAX_ATTEMPTS
+        ]
+        if not live:
+            if newest is None or newest.used_at is not None:
+                raise InvalidCode()
+            if newest.expires_at <= now:
+                raise CodeExpired()
+            raise TooManyAttempts()
+        for otp in live:
             otp.attempts += 1
             if constant_time_compare(otp.code_hash, _code_hash(phone, code)):
                 otp.used_at = now
                 otp.save(update_fields=["attempts", "used_at"])
+                # Logged in: no other code still waiting for this phone may be used later.
+                OTPCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
                 user, _created = User.objects.get_or_create(
                     phone=phone, defaults={"language": language}
                 )
                 if not user.is_active:
                     raise AccountDisabled()
                 return user
+        for otp in live:
             otp.save(update_fields=["attempts"])
-            failure = (
-                TooManyAttempts() if otp.attempts >= settings.OTP_MAX_ATTEMPTS else InvalidCode()
-            )
-    raise failure
+    cache.add(guesses_key, 0, timeout=wait)
+    cache.incr(guesses_key)
+    if all(otp.attempts >= settings.OTP_MAX_ATTEMPTS for otp in live):
+        raise TooManyAttempts()
+    raise InvalidCode()
 
 
 def tokens_issue(*, user: User) -> dict[str, str]:

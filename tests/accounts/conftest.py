@@ -36,3 +36,23 @@ def login(api_client, request_code):
         return response.json()
 
     return login_as
+
+
+class UnreachableSMSGateway:
+    """Stands in for an SMS gateway that is down: every send fails as a network error would."""
+
+    def send(self, *, phone: str, message: str) -> None:
+        raise ConnectionError("SMS gateway unreachable")
+
+
+@pytest.fixture
+def take_sms_gateway_down(settings):
+    """Call it to make every later SMS fail, as a gateway that is down would."""
+    from jaki.accounts.sms import get_sms_backend
+
+    def down() -> None:
+        settings.SMS_BACKEND = f"{__name__}.UnreachableSMSGateway"
+        get_sms_backend.cache_clear()  # the backend is built once per process
+
+    yield down
+    get_sms_backend.cache_clear()
