@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jaki.celery import enqueue_on_commit
 from jaki.notifications import fcm
 from jaki.notifications.models import Device
 from jaki.notifications.services.feed import user_feed_group
@@ -157,7 +158,7 @@ def _sync_topic_on_commit(device: Device) -> None:
     if device.topic != _wanted_topic(device):
         from jaki.notifications import tasks
 
-        tasks.sync_device_topic.delay_on_commit(device.pk)
+        enqueue_on_commit(tasks.sync_device_topic, device.pk)
 
 
 def _wanted_topic(device: Device) -> str:
