@@ -21,18 +21,23 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def drop_broker_connections() -> None:
+    """Celery keeps its connection and producer pools once built: a new broker URL needs new
+    ones (Celery drops them the same way after a fork; kombu keeps each URL's own pools)."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker_down():
     """The Celery app publishes for real (eager mode off) to a loopback port nobody listens on."""
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    drop_broker_connections()
     conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
     conf.task_always_eager = False
     yield
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    drop_broker_connections()
     conf.broker_url, conf.task_always_eager = saved
 
 
