@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
         "task": "jaki.notifications.tasks.settle_stale_deliveries",
         "schedule": crontab(minute="*/5"),
     },
+    "requeue-stranded-push": {
+        "task": "jaki.notifications.tasks.requeue_stranded",
+        "schedule": crontab(minute="*/5"),
+    },
     "flush-expired-jwt": {
         "task": "jaki.accounts.tasks.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=7),

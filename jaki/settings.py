@@ -244,6 +244,9 @@ PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=2.0)
 PUSH_RETRY_MAX_SECONDS = env.float("PUSH_RETRY_MAX_SECONDS", default=600.0)
 # A delivery still "sending" this long after its claim was lost with a crashed worker.
 PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900)
+# Push work still waiting this long (a fan-out never enqueued, a retry past its due time) is
+# enqueued again by the requeue sweeper; claims make a second task send nothing twice.
+PUSH_REQUEUE_AFTER_SECONDS = env.int("PUSH_REQUEUE_AFTER_SECONDS", default=300)
 
 # --- Regions ---------------------------------------------------------------------------------
 # How often a process checks whether another process changed the regions (seconds).

@@ -143,6 +143,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When a `retry` is due: the requeue sweeper resends one whose countdown task was lost.
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -150,6 +152,11 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["notification", "device"], name="delivery_once_per_device"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["retry_at"], condition=Q(status="retry"), name="delivery_retry_due_idx"
             )
         ]
 

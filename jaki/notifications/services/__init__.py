@@ -37,12 +37,14 @@ from jaki.notifications.services.notify import (
     build_push,
     notify,
 )
+from jaki.notifications.services.requeue import Requeued, push_requeue_stranded
 
 __all__ = [
     "PUBLIC_FEED_GROUP",
     "TEST_PUSH_BODY",
     "TEST_PUSH_TITLE",
     "InvalidNotification",
+    "Requeued",
     "build_push",
     "deliveries_send",
     "deliveries_settle_stale",
@@ -60,6 +62,7 @@ __all__ = [
     "inbox_mark_read",
     "kelurahan_topic",
     "notify",
+    "push_requeue_stranded",
     "retry_delay",
     "topic_send",
     "user_feed_group",
