@@ -39,6 +39,10 @@ app.conf.beat_schedule = {
         "task": "jaki.notifications.tasks.requeue_stranded",
         "schedule": crontab(minute="*/5"),
     },
+    "purge-expired-idempotency-records": {
+        "task": "jaki.idempotency.tasks.purge_expired_idempotency_records",
+        "schedule": crontab(minute=23),
+    },
     "flush-expired-jwt": {
         "task": "jaki.accounts.tasks.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=7),

@@ -23,6 +23,11 @@ class CreateOrganisation(APIView):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         org = Organisation.objects.create(code=data.validated_data["code"], name="x", kind="dinas")
+        crash = request.headers.get("X-Test-Crash")
+        if crash == "exit":
+            raise SystemExit(1)  # the process is killed mid-request, after its write
+        if crash == "bug":
+            raise RuntimeError("a bug after the write")
         return Response({"id": org.pk}, status=status.HTTP_201_CREATED)
 
 
