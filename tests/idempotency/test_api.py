@@ -16,6 +16,7 @@ from jaki.idempotency.models import IdempotencyRecord
 from jaki.idempotency.tasks import purge_expired_idempotency_records
 from tests.accounts.factories import UserFactory
 from tests.idempotency.factories import IdempotencyRecordFactory
+from tests.platform.urls import RELEASE_HELD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.platform.urls")]
 
@@ -124,3 +125,42 @@ def test_concurrent_first_requests_make_one_record_and_one_result():
             (201, "true"),
             (409, None),
         }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_outlives_its_lease_is_undone_when_a_retry_took_its_key(settings):
+    settings.IDEMPOTENCY_PENDING_SECONDS = 60
+    user = UserFactory()
+    RELEASE_HELD.clear()
+    slow = []
+
+    def post_slowly() -> None:
+        client = APIClient()
+        client.force_authenticate(user)
+        try:
+            slow.append(
+                client.post(URL, {"code": "a"}, HTTP_IDEMPOTENCY_KEY="k", HTTP_X_TEST_CRASH="hold")
+            )
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=post_slowly)
+    thread.start()
+    try:
+        deadline = timezone.now() + timedelta(seconds=10)
+        while not IdempotencyRecord.objects.exists() and timezone.now() < deadline:
+            threading.Event().wait(0.05)  # wait for the slow request to hold the key
+        with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+            client = APIClient()
+            client.force_authenticate(user)
+            retry = client.post(URL, {"code": "b"}, HTTP_IDEMPOTENCY_KEY="k")
+    finally:
+        RELEASE_HELD.set()
+        thread.join()
+
+    assert retry.status_code == 201
+    assert slow[0].status_code == 409
+    assert list(Organisation.objects.values_list("code", flat=True)) == ["b"]
+    replay = client.post(URL, {"code": "b"}, HTTP_IDEMPOTENCY_KEY="k")
+    assert replay["Idempotent-Replayed"] == "true"
