@@ -55,8 +55,9 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     """Enqueue `task` once the current transaction commits (at once outside of one).
 
     The write is already committed by then, so a broker that cannot be reached must not turn
-    it into a 500: the failure is logged (the task's name only, never its arguments) and the
-    periodic sweepers (e.g. `requeue_stranded` for push) pick the work up from the database.
+    it into a 500: the failure is logged once (the task's name and the broker's error, never the
+    task's arguments) and the periodic sweepers (`requeue_stranded` for push) pick the work up
+    from the database.
     In eager mode (tests, `make run`) the task runs inline and its errors propagate, as
     CELERY_TASK_EAGER_PROPAGATES asks.
     """
