@@ -145,6 +145,27 @@ def test_a_late_original_fan_out_and_the_sweeper_send_each_device_once(
     assert (notification.targeted, notification.sent, notification.failed) == (4, 4, 0)
 
 
+def test_a_fan_out_that_died_half_way_through_its_plan_is_finished_once(firebase, sweep, settings):
+    settings.PUSH_CHUNK_SIZE = 2
+    devices = phones(5)
+    notification = services.notify(
+        kind="alert", title={"id": "Banjir"}, body={"id": "Air naik."}, devices=devices
+    )
+    # The fan-out task planned and sent its first chunk, then failed to enqueue the next.
+    plan = services.fanout_chunks(notification_id=notification.pk)
+    first = next(plan)
+    services.deliveries_send(notification_id=notification.pk, device_ids=first)
+    plan.close()
+
+    with later(301):
+        assert sweep()["notifications"] == 1
+        sweep()
+
+    assert sends_per_token(firebase) == {d.token: 1 for d in devices}
+    notification.refresh_from_db()
+    assert (notification.state, notification.targeted, notification.sent) == ("done", 5, 5)
+
+
 def test_a_retry_whose_countdown_task_died_is_resent_once_when_due(firebase, sweep, settings):
     settings.PUSH_RETRY_BASE_SECONDS = 10
     [phone] = phones(1)

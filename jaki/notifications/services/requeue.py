@@ -28,15 +28,20 @@ class Requeued:
 
 
 def push_requeue_stranded() -> Requeued:
-    """Enqueue again the fan-out of notifications still `queued` PUSH_REQUEUE_AFTER_SECONDS
-    after they were created, and the retries due at least that long ago."""
+    """Enqueue again the fan-out of notifications still `queued` (or half-planned)
+    PUSH_REQUEUE_AFTER_SECONDS after they were created, and the retries due at least that long
+    ago."""
     from jaki.notifications import tasks
 
     now = timezone.now()
     horizon = now - timedelta(seconds=settings.PUSH_REQUEUE_AFTER_SECONDS)
+    # Never fanned out, or a plan that died half-way (its task failed to enqueue a chunk):
+    # planning only enqueues, so one still unfinished after the grace period is not running.
     queued = list(
         Notification.objects.filter(
-            state=Notification.State.QUEUED, created_at__lt=horizon
+            Q(state=Notification.State.QUEUED)
+            | Q(state=Notification.State.SENDING, planned_at__isnull=True),
+            created_at__lt=horizon,
         ).values_list("pk", flat=True)
     )
     for notification_id in queued:
