@@ -112,7 +112,15 @@ class Notification(models.Model):
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["-created_at"], name="notification_created_idx")]
+        indexes = [
+            models.Index(fields=["-created_at"], name="notification_created_idx"),
+            # The requeue sweeper's search: the few not done yet, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state__in=["queued", "sending"]),
+                name="notification_unfinished_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title_id
