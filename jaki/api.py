@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import get_language, gettext_lazy
@@ -26,6 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from jaki.idempotency import services as idempotency
 
 logger = logging.getLogger(__name__)
 
@@ -253,8 +255,6 @@ class TokenRequestThrottle(IPRateThrottle):
 
 # --- Idempotency ---------------------------------------------------------------------------
 
-_PENDING = "pending"
-
 
 class IdempotencyKeyReused(DomainError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
@@ -272,12 +272,19 @@ class IdempotencyKeyInvalid(DomainError):
     default_detail = gettext_lazy("The Idempotency-Key header must be 1 to 255 visible characters.")
 
 
+class _LeaseLost(Exception):
+    """The request outlived its pending lease and a retry took the key over."""
+
+
 def idempotent(handler: Callable) -> Callable:
     """Decorate a POST handler of an APIView so a retried request replays the first result.
 
-    Keys are scoped to the signed-in user and the view; the first successful (non-5xx) response
-    is kept for IDEMPOTENCY_TTL_SECONDS in the shared cache. Reusing a key with another body is
-    refused with 422; a retry that arrives while the first is still running gets 409.
+    Keys are scoped to the signed-in user and the view. The record lives in the database
+    (jaki.idempotency), so every process sees it: pending for at most IDEMPOTENCY_PENDING_SECONDS
+    while the request runs, then the first non-5xx response, kept IDEMPOTENCY_TTL_SECONDS.
+    Reusing a key with another body is refused with 422; a retry that arrives while the first is
+    still running gets 409. The handler runs in one transaction with the keeping of its response,
+    so a request killed mid-way leaves no half-done work behind its expired lease.
     """
 
     @functools.wraps(handler)
@@ -294,40 +301,36 @@ def idempotent(handler: Callable) -> Callable:
                 [request.path, _body_fingerprint(request)], sort_keys=True, default=str
             ).encode()
         ).hexdigest()
-        cache_key = (
-            "idem:"
-            + hashlib.sha256(f"{user_id}:{view.__class__.__qualname__}:{key}".encode()).hexdigest()
-        )
-        ttl = settings.IDEMPOTENCY_TTL_SECONDS
-
-        if not cache.add(cache_key, {"state": _PENDING, "fingerprint": fingerprint}, ttl):
-            stored = cache.get(cache_key) or {}
-            if stored.get("fingerprint") != fingerprint:
-                raise IdempotencyKeyReused()
-            if stored.get("state") == _PENDING:
-                raise IdempotencyKeyInFlight()
-            replay = Response(stored["data"], status=stored["status"])
+        try:
+            outcome = idempotency.idempotency_claim(
+                user_id=user_id,
+                scope=view.__class__.__qualname__,
+                key=key,
+                fingerprint=fingerprint,
+            )
+        except idempotency.KeyReused:
+            raise IdempotencyKeyReused() from None
+        except idempotency.KeyInFlight:
+            raise IdempotencyKeyInFlight() from None
+        if isinstance(outcome, idempotency.Replay):
+            replay = Response(outcome.data, status=outcome.status)
             replay["Idempotent-Replayed"] = "true"
             return replay
 
         try:
-            response = handler(view, request, *args, **kwargs)
+            with transaction.atomic():
+                response = handler(view, request, *args, **kwargs)
+                if response.status_code < 500 and not idempotency.idempotency_complete(
+                    claim=outcome, status=response.status_code, data=response.data
+                ):
+                    raise _LeaseLost()  # undo this run: the retry that took over answers
+        except _LeaseLost:
+            raise IdempotencyKeyInFlight() from None
         except Exception:
-            cache.delete(cache_key)  # nothing was kept: a retry may try again
+            idempotency.idempotency_release(claim=outcome)  # nothing kept: a retry may run
             raise
         if response.status_code >= 500:
-            cache.delete(cache_key)
-        else:
-            cache.set(
-                cache_key,
-                {
-                    "state": "done",
-                    "fingerprint": fingerprint,
-                    "status": response.status_code,
-                    "data": response.data,
-                },
-                ttl,
-            )
+            idempotency.idempotency_release(claim=outcome)
         return response
 
     return wrapper

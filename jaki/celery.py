@@ -1,10 +1,16 @@
-"""The Celery application: queues and the beat schedule are declared here, in code."""
+"""The Celery application: queues and the beat schedule are declared here, in code, and the
+one way a request hands work to it (`enqueue_on_commit`)."""
 
+import logging
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from celery.schedules import crontab
+from django.db import transaction
 from kombu import Queue
+
+logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaki.settings")
 
@@ -29,9 +35,45 @@ app.conf.beat_schedule = {
         "task": "jaki.notifications.tasks.settle_stale_deliveries",
         "schedule": crontab(minute="*/5"),
     },
+    "requeue-stranded-push": {
+        "task": "jaki.notifications.tasks.requeue_stranded",
+        "schedule": crontab(minute="*/5"),
+    },
+    "purge-expired-idempotency-records": {
+        "task": "jaki.idempotency.tasks.purge_expired_idempotency_records",
+        "schedule": crontab(minute=23),
+    },
     "flush-expired-jwt": {
         "task": "jaki.accounts.tasks.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=7),
     },
 }
 app.autodiscover_tasks()
+
+
+def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Enqueue `task` once the current transaction commits (at once outside of one).
+
+    The write is already committed by then, so a broker that cannot be reached must not turn
+    it into a 500: the failure is logged once (the task's name and the broker's error, never the
+    task's arguments) and the periodic sweepers (`requeue_stranded` for push) pick the work up
+    from the database.
+    In eager mode (tests, `make run`) the task runs inline and its errors propagate, as
+    CELERY_TASK_EAGER_PROPAGATES asks.
+    """
+
+    def enqueue() -> None:
+        if task.app.conf.task_always_eager:
+            task.apply_async(args, kwargs)
+            return
+        try:
+            task.apply_async(args, kwargs)
+        except Exception as exc:
+            logger.error(
+                "Could not enqueue %s after commit (%s: %s); a sweeper will pick the work up.",
+                task.name,
+                exc.__class__.__name__,
+                exc,
+            )
+
+    transaction.on_commit(enqueue)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "channels",
+    "jaki.idempotency",
     "jaki.regions",
     "jaki.accounts",
     "jaki.notifications",
@@ -215,6 +216,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+# How long a request holds its Idempotency-Key while it runs; a record still pending after that
+# belongs to a request that was killed, and a retry may take the key over.
+IDEMPOTENCY_PENDING_SECONDS = env.int("IDEMPOTENCY_PENDING_SECONDS", default=60)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.int("JWT_ACCESS_SECONDS", default=15 * 60)),
@@ -261,6 +265,9 @@ PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=2.0)
 PUSH_RETRY_MAX_SECONDS = env.float("PUSH_RETRY_MAX_SECONDS", default=600.0)
 # A delivery still "sending" this long after its claim was lost with a crashed worker.
 PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900)
+# Push work still waiting this long (a fan-out never enqueued, a retry past its due time) is
+# enqueued again by the requeue sweeper; claims make a second task send nothing twice.
+PUSH_REQUEUE_AFTER_SECONDS = env.int("PUSH_REQUEUE_AFTER_SECONDS", default=300)
 
 # --- Regions ---------------------------------------------------------------------------------
 # How often a process checks whether another process changed the regions (seconds).

@@ -51,7 +51,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttles and idempotency records live in the cache: each test starts clean."""
+    """Throttles live in the cache: each test starts clean."""
     from django.core.cache import cache
 
     cache.clear()

@@ -112,7 +112,15 @@ class Notification(models.Model):
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["-created_at"], name="notification_created_idx")]
+        indexes = [
+            models.Index(fields=["-created_at"], name="notification_created_idx"),
+            # The requeue sweeper's search: the few not done yet, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state__in=["queued", "sending"]),
+                name="notification_unfinished_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title_id
@@ -143,6 +151,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When a `retry` is due: the requeue sweeper resends one whose countdown task was lost.
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -150,6 +160,11 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["notification", "device"], name="delivery_once_per_device"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["retry_at"], condition=Q(status="retry"), name="delivery_retry_due_idx"
             )
         ]
 

@@ -51,3 +51,10 @@ def sync_device_topic(device_id: int) -> None:
 @shared_task(name="jaki.notifications.tasks.settle_stale_deliveries", **PUSH)
 def settle_stale_deliveries() -> int:
     return services.deliveries_settle_stale()
+
+
+@shared_task(name="jaki.notifications.tasks.requeue_stranded", **PUSH)
+def requeue_stranded() -> dict[str, int]:
+    """Beat: push work lost between the database and the broker is enqueued again."""
+    requeued = services.push_requeue_stranded()
+    return {"notifications": requeued.notifications, "deliveries": requeued.deliveries}

@@ -39,12 +39,14 @@ from jaki.notifications.services.notify import (
     build_push,
     notify,
 )
+from jaki.notifications.services.requeue import Requeued, push_requeue_stranded
 
 __all__ = [
     "PUBLIC_FEED_GROUP",
     "TEST_PUSH_BODY",
     "TEST_PUSH_TITLE",
     "InvalidNotification",
+    "Requeued",
     "build_push",
     "deliveries_send",
     "deliveries_settle_stale",
@@ -63,6 +65,7 @@ __all__ = [
     "inbox_mark_read",
     "kelurahan_topic",
     "notify",
+    "push_requeue_stranded",
     "retry_delay",
     "session_feed_group",
     "topic_send",

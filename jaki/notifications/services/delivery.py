@@ -55,7 +55,13 @@ def _done_when_settled(notification_id: int) -> None:
 
 
 def topic_send(*, notification_id: int) -> None:
-    """A kelurahan audience as one message per kelurahan topic and language."""
+    """A kelurahan audience as one message per kelurahan topic and language, sent once: the
+    send claims the notification (queued -> sending), so a requeued second task sends nothing."""
+    claimed = Notification.objects.filter(
+        pk=notification_id, state=Notification.State.QUEUED
+    ).update(state=Notification.State.SENDING)
+    if not claimed:
+        return
     notification = Notification.objects.get(pk=notification_id)
     pushes = [
         build_push(notification, language, topic=kelurahan_topic(code, language))
@@ -132,7 +138,14 @@ def deliveries_send(
     _done_when_settled(notification_id)
     if notification.inbox:  # named users already have theirs; the insert skips them
         inbox_for_owners(notification, progress.owners)
-    return progress.retry_ids, retry_delay(attempt, max(progress.waits, default=0.0))
+    delay = retry_delay(attempt, max(progress.waits, default=0.0))
+    if progress.retry_ids:
+        Delivery.objects.filter(
+            notification_id=notification_id,
+            device_id__in=progress.retry_ids,
+            status=Delivery.Status.RETRY,
+        ).update(retry_at=timezone.now() + timedelta(seconds=delay))
+    return progress.retry_ids, delay
 
 
 def _record(notification: Notification, window: _Window, attempt: int, progress: _Progress) -> None:

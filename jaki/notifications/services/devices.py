@@ -7,6 +7,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jaki.celery import enqueue_on_commit
 from jaki.notifications import fcm
 from jaki.notifications.models import Device
 from jaki.regions.models import Region
@@ -158,7 +159,7 @@ def _sync_topic_on_commit(device: Device) -> None:
     if device.topic != _wanted_topic(device):
         from jaki.notifications import tasks
 
-        tasks.sync_device_topic.delay_on_commit(device.pk)
+        enqueue_on_commit(tasks.sync_device_topic, device.pk)
 
 
 def _wanted_topic(device: Device) -> str:

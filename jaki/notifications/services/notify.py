@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import shape
 
+from jaki.celery import enqueue_on_commit
 from jaki.notifications import fcm
 from jaki.notifications.models import Device, InboxItem, Notification
 from jaki.notifications.services.errors import InvalidNotification
@@ -115,7 +116,7 @@ def notify(
             transaction.on_commit(lambda: feed_send_to_users(events))
         from jaki.notifications import tasks
 
-        tasks.fan_out.delay_on_commit(notification.pk)
+        enqueue_on_commit(tasks.fan_out, notification.pk)
     return notification
 
 
