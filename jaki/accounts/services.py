@@ -25,6 +25,7 @@ from jaki.accounts.models import Organisation, OTPCode, Role, Session, User
 from jaki.accounts.selectors import SESSION_CLAIM, session_cache_key, session_cache_seconds
 from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
+from jaki.idempotency.services import idempotency_forget_user
 from jaki.notifications.services import devices_deactivate_for_user, feed_revoke
 
 JTI_CLAIM = "jti"
@@ -408,6 +409,7 @@ def account_erase(*, user: User) -> None:
     if user.phone:
         OTPCode.objects.filter(phone=user.phone).delete()
     devices_deactivate_for_user(user=user, reason="account erased", forget_location=True)
+    idempotency_forget_user(user_id=user.pk)
     user.phone = None
     user.name = ""
     user.is_active = False

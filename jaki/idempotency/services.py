@@ -102,3 +102,9 @@ def idempotency_purge_expired() -> int:
     """Delete records past their expiry (beat); an expired one is never replayed anyway."""
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+def idempotency_forget_user(*, user_id: int) -> int:
+    """Erasure: a kept response may hold the user's data (a device token, a profile)."""
+    deleted, _ = IdempotencyRecord.objects.filter(user_id=user_id).delete()
+    return deleted

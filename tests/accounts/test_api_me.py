@@ -3,6 +3,7 @@
 import pytest
 
 from jaki.accounts.models import OTPCode, User
+from jaki.idempotency.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,17 @@ def test_deleting_my_account_erases_personal_data_and_revokes_tokens(api_client,
     assert api_client.get("/api/v1/me/", **bearer(tokens)).status_code == 401
     refresh = api_client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]})
     assert refresh.status_code == 401
+
+
+def test_erasure_forgets_the_replies_kept_for_idempotency_keys(api_client, login):
+    tokens = login(PHONE)
+    device = {"token": "fcm-token-of-siti", "platform": "android"}
+    api_client.post("/api/v1/devices/", device, HTTP_IDEMPOTENCY_KEY="k-1", **bearer(tokens))
+    assert IdempotencyRecord.objects.exists()
+
+    api_client.delete("/api/v1/me/", **bearer(tokens))
+
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_after_erasure_the_same_phone_starts_a_new_account(api_client, login):
