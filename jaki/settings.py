@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "channels",
+    "axes",
+    # Before accounts: its permissions must exist when accounts grants them to the auditor role.
+    "jaki.audit",
     "jaki.regions",
     "jaki.accounts",
     "jaki.notifications",

@@ -1,15 +1,34 @@
-"""Staff screens for people and organisations. Phone numbers are masked in lists (UU PDP)."""
+"""Staff screens for people and organisations. Phone numbers are masked in lists (UU PDP).
+
+Roles and flags are the superusers' alone: a staff member with `change_user` edits residents'
+profiles and their own, never anyone's roles, flags, groups or permissions, and never another
+staff account (whose password they could otherwise reset and take over). Every change of roles
+is written to the audit log.
+"""
 
 import contextlib
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from jaki.accounts.models import Organisation, OTPCode, User
 from jaki.accounts.phones import normalise_phone
+from jaki.accounts.services import staff_roles_record_change, staff_roles_snapshot
+
+# What only a superuser may set: who is staff, with which powers, in which agency.
+ROLE_FIELDS = (
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+    "organisation",
+)
 
 
 class PhoneFormMixin:
@@ -98,6 +117,74 @@ class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
     @admin.display(description=_("phone number"), ordering="phone")
     def masked_phone_display(self, user: User) -> str:
         return user.masked_phone or "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        return (*readonly, *ROLE_FIELDS)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None and not request.user.is_superuser:
+            # A read-only field has no place on the add form: its default (not staff) stands.
+            return ((None, {"fields": ("phone", "name", "password1")}),)
+        return super().get_fieldsets(request, obj)
+
+    def _may_touch(self, request, obj) -> bool:
+        return (
+            obj is None
+            or request.user.is_superuser
+            or obj.pk == request.user.pk
+            or not (obj.is_staff or obj.is_superuser)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards the password form (`user_change_password` asks this).
+        return super().has_change_permission(request, obj) and self._may_touch(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_touch(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            # The bulk delete asks for the model permission only, never per account.
+            actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        form.roles_before = staff_roles_snapshot(user=obj if change else User())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        staff_roles_record_change(
+            actor=request.user,
+            user=form.instance,
+            before=form.roles_before,
+            request=request,
+            via="admin",
+        )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """A role's permissions are a role change for everyone in it: superusers only."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(Organisation)
