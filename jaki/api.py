@@ -24,7 +24,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -235,6 +235,12 @@ class IPRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address as every limit and record sees it: the throttles' own reading of
+    REMOTE_ADDR and X-Forwarded-For under NUM_PROXIES (admin lockout, audit log)."""
+    return BaseThrottle().get_ident(request) or None
 
 
 class OTPRequestThrottle(IPRateThrottle):

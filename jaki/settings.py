@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jaki.urls"
@@ -160,7 +161,23 @@ STORAGES = {
 
 # --- Accounts, OTP and SMS -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["jaki.accounts.backends.PhoneBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the check
+    "jaki.accounts.backends.PhoneBackend",
+]
+# Admin password lockout (django-axes, README "Admin lockout"): ADMIN_LOGIN_FAILURE_LIMIT
+# failures lock that account from every address, and lock that address for every account,
+# for ADMIN_LOGIN_COOLOFF_MINUTES. Failures are kept in the database and shown in the admin.
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "jaki.accounts.backends.axes_username"
+AXES_CLIENT_IP_CALLABLE = "jaki.api.client_address"
+AXES_CLIENT_STR_CALLABLE = "jaki.accounts.backends.axes_client_str"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_COOLOFF_MESSAGE = _("Too many failed logins. Try again later, or ask an administrator.")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

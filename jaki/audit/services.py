@@ -4,15 +4,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from jaki.api import client_address
 from jaki.audit.models import AuditAction, AuditEntry
 
 USER_AGENT_MAX = AuditEntry._meta.get_field("user_agent").max_length
-
-
-def _client_address(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is what the proxy in front of us handed on (deploy sets it from
-    # X-Forwarded-For via uvicorn's --proxy-headers); a client-sent header is never trusted here.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(
@@ -33,7 +28,7 @@ def audit_record(
         action=AuditAction(action),
         obj_kind=obj_kind,
         obj_id=str(obj_id),
-        client_address=_client_address(request) if request is not None else None,
+        client_address=client_address(request) if request is not None else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:USER_AGENT_MAX],
         details=details or {},
     )

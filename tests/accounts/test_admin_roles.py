@@ -40,7 +40,7 @@ def superuser():
 
 
 def _log_in(client, user: User):
-    assert client.login(username=user.phone, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -44,7 +44,7 @@ def _auditor(client):
     auditor = StaffFactory(phone="+6281100000040", role=Role.AUDITOR)
     auditor.set_password(PASSWORD)
     auditor.save()
-    assert client.login(username=auditor.phone, password=PASSWORD)
+    client.force_login(auditor)
     return auditor
 
 
@@ -69,7 +69,7 @@ def test_even_a_superuser_cannot_add_or_delete_entries_in_the_admin(client):
     admin = StaffFactory(phone="+6281100000000", is_superuser=True)
     admin.set_password(PASSWORD)
     admin.save()
-    client.login(username=admin.phone, password=PASSWORD)
+    client.force_login(admin)
     entry = _entry()
 
     assert client.get("/admin/audit/auditentry/add/").status_code == 403
@@ -80,7 +80,7 @@ def test_other_staff_cannot_read_the_log(client):
     officer = StaffFactory(phone="+6281100000041", role=Role.ALERT_APPROVER)
     officer.set_password(PASSWORD)
     officer.save()
-    client.login(username=officer.phone, password=PASSWORD)
+    client.force_login(officer)
 
     assert client.get("/admin/audit/auditentry/").status_code == 403
 
