@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Queue
 
@@ -35,3 +35,19 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_to_start_if_misconfigured(**kwargs) -> None:
+    import django
+    from django.core.management.base import SystemCheckError
+
+    django.setup()
+    from jaki.accounts.checks import refuse_to_start_if_misconfigured
+
+    try:
+        refuse_to_start_if_misconfigured()
+    except SystemCheckError as exc:
+        # Celery logs and swallows a handler's exceptions; only SystemExit stops the worker.
+        raise SystemExit(str(exc)) from exc

@@ -186,6 +186,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="ID")
 SMS_BACKEND = env.str("SMS_BACKEND", default="jaki.accounts.sms.ConsoleSMSBackend")
+# For SMS_BACKEND=jaki.accounts.sms.HTTPGatewaySMSBackend.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10.0)
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_MAX_CODES_PER_PHONE = env.int("OTP_MAX_CODES_PER_PHONE", default=3)
