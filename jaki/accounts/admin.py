@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from jaki.accounts.models import Organisation, OTPCode, User
 from jaki.accounts.phones import normalise_phone
-from jaki.accounts.services import staff_roles_record_change, staff_roles_snapshot
+from jaki.accounts.services import (
+    role_permissions_snapshot,
+    role_record_change,
+    staff_roles_record_change,
+    staff_roles_snapshot,
+)
 
 # What only a superuser may set: who is staff, with which powers, in which agency.
 ROLE_FIELDS = (
@@ -185,6 +190,16 @@ class GroupAdmin(DjangoGroupAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        form.role_before = role_permissions_snapshot(group=obj if change else Group())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        role_record_change(
+            actor=request.user, group=form.instance, before=form.role_before, request=request
+        )
 
 
 @admin.register(Organisation)

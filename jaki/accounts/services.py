@@ -270,6 +270,43 @@ def staff_roles_record_change(
         )
 
 
+def role_permissions_snapshot(*, group: Group) -> dict:
+    """A role's name and permissions as the database holds them (empty for a new group)."""
+    if group.pk is None:
+        return {"name": None, "permissions": []}
+    group = Group.objects.get(pk=group.pk)
+    return {
+        "name": group.name,
+        "permissions": sorted(
+            f"{app_label}.{codename}"
+            for app_label, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+    }
+
+
+def role_record_change(
+    *, actor: User, group: Group, before: dict, request: HttpRequest | None = None
+) -> None:
+    """A role's permissions are everyone's in it: a change is audited like a user's roles."""
+    after = role_permissions_snapshot(group=group)
+    changes = {
+        field: {"before": before[field], "after": after[field]}
+        for field in after
+        if before[field] != after[field]
+    }
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.STAFF_ROLES_CHANGED,
+            obj_kind="auth.group",
+            obj_id=group.pk,
+            request=request,
+            details={"via": "admin", "changes": changes},
+        )
+
+
 def staff_create_or_update(
     *,
     phone: str,

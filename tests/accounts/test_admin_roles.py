@@ -198,6 +198,24 @@ def test_a_superuser_changes_roles_and_the_change_is_audited(client, superuser):
     assert officer.phone not in str(entry.details)
 
 
+def test_a_superuser_changing_a_roles_permissions_is_audited(client, superuser):
+    _log_in(client, superuser)
+    group = Group.objects.get(name=Role.CCTV_OPERATOR.value)
+    view_users = Permission.objects.get(codename="view_user")
+
+    response = client.post(
+        f"/admin/auth/group/{group.pk}/change/",
+        {"name": group.name, "permissions": [view_users.pk]},
+    )
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.obj_kind, entry.obj_id) == (superuser, "auth.group", str(group.pk))
+    assert entry.details["changes"] == {
+        "permissions": {"before": [], "after": ["accounts.view_user"]}
+    }
+
+
 def test_a_superuser_saving_without_role_changes_writes_no_audit_row(client, superuser):
     _log_in(client, superuser)
     officer = _staff_with(phone="+6281100000020")

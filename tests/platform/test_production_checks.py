@@ -105,3 +105,19 @@ def test_seed_demo_refuses_to_run_in_production(settings, db):
 
     with pytest.raises(CommandError, match="DJANGO_ENV=production"):
         call_command("seed_demo")
+
+
+def test_a_celery_worker_refuses_to_start_with_eager_tasks(production_env):
+    env = {**production_env, "CELERY_TASK_ALWAYS_EAGER": "true"}
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "jaki", "worker", "--pool", "solo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert worker.returncode != 0
+    assert "production.E002" in worker.stderr + worker.stdout
