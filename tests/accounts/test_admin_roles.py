@@ -91,12 +91,15 @@ def test_a_clerk_cannot_make_themselves_superuser(client, clerk):
 def test_a_clerk_cannot_make_a_resident_staff(client, clerk):
     _log_in(client, clerk)
     resident = UserFactory(phone="+6281234567890")
+    resident.set_unusable_password()
+    resident.save()
 
-    client.post(
+    response = client.post(
         f"/admin/accounts/user/{resident.pk}/change/",
         _change_form(resident, is_staff="on", is_superuser="on"),
     )
 
+    assert response.status_code == 302  # saved, without the flags
     resident.refresh_from_db()
     assert not resident.is_staff
     assert not resident.is_superuser
