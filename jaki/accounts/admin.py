@@ -10,6 +10,7 @@ import contextlib
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -63,7 +64,10 @@ class UserCreationForm(PhoneFormMixin, forms.ModelForm):
         return user
 
 
-class UserChangeForm(PhoneFormMixin, forms.ModelForm):
+class UserChangeForm(PhoneFormMixin, auth_forms.UserChangeForm):
+    """Django's change form (the password shown as its hash's summary, changed only through the
+    password form), with our fields."""
+
     class Meta:
         model = User
         fields = (

@@ -240,3 +240,18 @@ def test_the_create_staff_command_is_audited(db):
     assert entry.details["via"] == "create_staff"
     assert entry.details["changes"]["is_staff"] == {"before": False, "after": True}
     assert entry.details["changes"]["groups"] == {"before": [], "after": ["alert_author"]}
+
+
+def test_the_change_form_never_takes_a_password_hash(client, superuser):
+    _log_in(client, superuser)
+    officer = _staff_with(phone="+6281100000020")
+    hash_before = User.objects.get(pk=officer.pk).password
+
+    page = client.get(f"/admin/accounts/user/{officer.pk}/change/").content.decode()
+    client.post(
+        f"/admin/accounts/user/{officer.pk}/change/",
+        _change_form(officer, password="md5$chosen$0123456789abcdef"),
+    )
+
+    assert hash_before not in page
+    assert User.objects.get(pk=officer.pk).password == hash_before
