@@ -176,6 +176,7 @@ AXES_CLIENT_IP_CALLABLE = "jaki.api.client_address"
 AXES_CLIENT_STR_CALLABLE = "jaki.accounts.backends.axes_client_str"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # jaki/accounts/admin.py shows axes' records with masked phones
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_COOLOFF_MESSAGE = _("Too many failed logins. Try again later, or ask an administrator.")
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,6 +8,8 @@ is written to the audit log.
 
 import contextlib
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
@@ -234,3 +236,69 @@ class OTPCodeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Admin login records (django-axes; AXES_ENABLE_ADMIN is off so these replace its screens) ---
+
+
+class MaskedUsernameMixin(PhoneSearchMixin):
+    """axes keys attempts on the phone (E.164): shown masked, found as people say it."""
+
+    phone_field = "username"
+
+    def _swap(self, names):
+        return [("masked_username" if name == "username" else name) for name in names]
+
+    def get_list_display(self, request):
+        return self._swap(super().get_list_display(request))
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (title, {**options, "fields": self._swap(options["fields"])})
+            for title, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self._swap(super().get_readonly_fields(request, obj)), "masked_username"]
+
+    @admin.display(description=_("phone number"))
+    def masked_username(self, record) -> str:
+        try:
+            return User(phone=normalise_phone(record.username or "")).masked_phone
+        except ValidationError:
+            return "—"
+
+    # axes' models name the raw username in __str__, which the list and the change page print.
+    def _label(self, record) -> str:
+        return f"{self.masked_username(record)} @ {record.ip_address or '—'}"
+
+    def action_checkbox(self, record):
+        return super().action_checkbox(_Labelled(record.pk, self._label(record)))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["subtitle"] = self._label(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class _Labelled:
+    def __init__(self, pk, label: str):
+        self.pk, self.label = pk, label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(MaskedUsernameMixin, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(MaskedUsernameMixin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(MaskedUsernameMixin, axes_admin.AccessLogAdmin):
+    pass

@@ -118,8 +118,15 @@ def test_failures_are_recorded_and_visible_in_the_admin(client, superuser):
 
     assert AccessFailureLog.objects.filter(ip_address=ATTACKER).count() == 3
     assert AccessAttempt.objects.get(ip_address=ATTACKER).failures_since_start == 3
-    assert client.get("/admin/axes/accessattempt/").status_code == 200
-    assert client.get("/admin/axes/accessfailurelog/").status_code == 200
+    attempts = client.get("/admin/axes/accessattempt/", {"q": "0811-0000-0000"})
+    failures = client.get("/admin/axes/accessfailurelog/")
+    attempt = AccessAttempt.objects.get()
+    detail = client.get(f"/admin/axes/accessattempt/{attempt.pk}/change/")
+    for page in (attempts, failures, detail):
+        assert page.status_code == 200
+        assert "+62811****0000" in page.content.decode()
+        assert "+6281100000000" not in page.content.decode()
+        assert "0811 0000 0000" not in page.content.decode()
 
 
 def test_lockout_logs_never_hold_the_phone(client, superuser, caplog):
