@@ -232,9 +232,10 @@ class Pagination(CursorPagination):
 # --- Throttles -----------------------------------------------------------------------------
 
 
-def client_address(request: Request) -> str:
-    """The client's address as every throttle counts it: X-Forwarded-For only as far as
-    NUM_PROXIES trusts it, else the peer of the connection."""
+def client_address(request: HttpRequest | Request) -> str:
+    """The client's address as every limit and record sees it (throttles, OTP counts, admin
+    lockout, audit log): X-Forwarded-For only as far as NUM_PROXIES trusts it, else the peer
+    of the connection."""
     return BaseThrottle().get_ident(request)
 
 

@@ -9,6 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaki.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
+from jaki.accounts.checks import refuse_to_start_if_misconfigured  # noqa: E402
+
+refuse_to_start_if_misconfigured()
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from jaki.accounts.websocket import JWTAuthMiddleware, NativeOrAllowedOriginValidator  # noqa: E402

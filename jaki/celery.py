@@ -5,7 +5,7 @@ import logging
 import os
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from celery.schedules import crontab
 from django.db import transaction
 from kombu import Queue
@@ -77,3 +77,19 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
             )
 
     transaction.on_commit(enqueue)
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_to_start_if_misconfigured(**kwargs) -> None:
+    import django
+    from django.core.management.base import SystemCheckError
+
+    django.setup()
+    from jaki.accounts.checks import refuse_to_start_if_misconfigured
+
+    try:
+        refuse_to_start_if_misconfigured()
+    except SystemCheckError as exc:
+        # Celery logs and swallows a handler's exceptions; only SystemExit stops the worker.
+        raise SystemExit(str(exc)) from exc

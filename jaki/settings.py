@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "django_filters",
     "channels",
     "jaki.idempotency",
+    "axes",
+    # Before accounts: its permissions must exist when accounts grants them to the auditor role.
+    "jaki.audit",
     "jaki.regions",
     "jaki.accounts",
     "jaki.notifications",
@@ -71,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jaki.urls"
@@ -167,7 +171,24 @@ STORAGES = {
 
 # --- Accounts, OTP and SMS -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["jaki.accounts.backends.PhoneBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the check
+    "jaki.accounts.backends.PhoneBackend",
+]
+# Admin password lockout (django-axes, README "Admin lockout"): ADMIN_LOGIN_FAILURE_LIMIT
+# failures lock that account from every address, and lock that address for every account,
+# for ADMIN_LOGIN_COOLOFF_MINUTES. Failures are kept in the database and shown in the admin.
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "jaki.accounts.backends.axes_username"
+AXES_CLIENT_IP_CALLABLE = "jaki.api.client_address"
+AXES_CLIENT_STR_CALLABLE = "jaki.accounts.backends.axes_client_str"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # jaki/accounts/admin.py shows axes' records with masked phones
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_COOLOFF_MESSAGE = _("Too many failed logins. Try again later, or ask an administrator.")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -176,6 +197,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="ID")
 SMS_BACKEND = env.str("SMS_BACKEND", default="jaki.accounts.sms.ConsoleSMSBackend")
+# For SMS_BACKEND=jaki.accounts.sms.HTTPGatewaySMSBackend.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10.0)
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 # Codes one client address may have sent to one phone per window, and all addresses together:

@@ -7,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaki.settings")
 
 application = get_wsgi_application()
+
+from jaki.accounts.checks import refuse_to_start_if_misconfigured  # noqa: E402
+
+refuse_to_start_if_misconfigured()

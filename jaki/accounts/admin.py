@@ -1,15 +1,42 @@
-"""Staff screens for people and organisations. Phone numbers are masked in lists (UU PDP)."""
+"""Staff screens for people and organisations. Phone numbers are masked in lists (UU PDP).
+
+Roles and flags are the superusers' alone: a staff member with `change_user` edits residents'
+profiles and their own, never anyone's roles, flags, groups or permissions, and never another
+staff account (whose password they could otherwise reset and take over). Every change of roles
+is written to the audit log.
+"""
 
 import contextlib
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from jaki.accounts.models import Organisation, OTPCode, User
 from jaki.accounts.phones import normalise_phone
+from jaki.accounts.services import (
+    role_permissions_snapshot,
+    role_record_change,
+    staff_roles_record_change,
+    staff_roles_snapshot,
+)
+
+# What only a superuser may set: who is staff, with which powers, in which agency.
+ROLE_FIELDS = (
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+    "organisation",
+)
 
 
 class PhoneFormMixin:
@@ -39,7 +66,10 @@ class UserCreationForm(PhoneFormMixin, forms.ModelForm):
         return user
 
 
-class UserChangeForm(PhoneFormMixin, forms.ModelForm):
+class UserChangeForm(PhoneFormMixin, auth_forms.UserChangeForm):
+    """Django's change form (the password shown as its hash's summary, changed only through the
+    password form), with our fields."""
+
     class Meta:
         model = User
         fields = (
@@ -99,6 +129,84 @@ class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
     def masked_phone_display(self, user: User) -> str:
         return user.masked_phone or "—"
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        return (*readonly, *ROLE_FIELDS)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None and not request.user.is_superuser:
+            # A read-only field has no place on the add form: its default (not staff) stands.
+            return ((None, {"fields": ("phone", "name", "password1")}),)
+        return super().get_fieldsets(request, obj)
+
+    def _may_touch(self, request, obj) -> bool:
+        return (
+            obj is None
+            or request.user.is_superuser
+            or obj.pk == request.user.pk
+            or not (obj.is_staff or obj.is_superuser)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards the password form (`user_change_password` asks this).
+        return super().has_change_permission(request, obj) and self._may_touch(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_touch(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            # The bulk delete asks for the model permission only, never per account.
+            actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        form.roles_before = staff_roles_snapshot(user=obj if change else User())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        staff_roles_record_change(
+            actor=request.user,
+            user=form.instance,
+            before=form.roles_before,
+            request=request,
+            via="admin",
+        )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """A role's permissions are a role change for everyone in it: superusers only."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        form.role_before = role_permissions_snapshot(group=obj if change else Group())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        role_record_change(
+            actor=request.user, group=form.instance, before=form.role_before, request=request
+        )
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
@@ -128,3 +236,69 @@ class OTPCodeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Admin login records (django-axes; AXES_ENABLE_ADMIN is off so these replace its screens) ---
+
+
+class MaskedUsernameMixin(PhoneSearchMixin):
+    """axes keys attempts on the phone (E.164): shown masked, found as people say it."""
+
+    phone_field = "username"
+
+    def _swap(self, names):
+        return [("masked_username" if name == "username" else name) for name in names]
+
+    def get_list_display(self, request):
+        return self._swap(super().get_list_display(request))
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (title, {**options, "fields": self._swap(options["fields"])})
+            for title, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self._swap(super().get_readonly_fields(request, obj)), "masked_username"]
+
+    @admin.display(description=_("phone number"))
+    def masked_username(self, record) -> str:
+        try:
+            return User(phone=normalise_phone(record.username or "")).masked_phone
+        except ValidationError:
+            return "—"
+
+    # axes' models name the raw username in __str__, which the list and the change page print.
+    def _label(self, record) -> str:
+        return f"{self.masked_username(record)} @ {record.ip_address or '—'}"
+
+    def action_checkbox(self, record):
+        return super().action_checkbox(_Labelled(record.pk, self._label(record)))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["subtitle"] = self._label(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class _Labelled:
+    def __init__(self, pk, label: str):
+        self.pk, self.label = pk, label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(MaskedUsernameMixin, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(MaskedUsernameMixin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(MaskedUsernameMixin, axes_admin.AccessLogAdmin):
+    pass

@@ -57,3 +57,94 @@ def check_app_check(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+# --- Production: no development stand-in may serve real residents ----------------------------
+
+CONSOLE_SMS = "jaki.accounts.sms.ConsoleSMSBackend"
+HTTP_GATEWAY_SMS = "jaki.accounts.sms.HTTPGatewaySMSBackend"
+
+
+@register()
+def check_production_has_no_stand_ins(app_configs, **kwargs) -> list[Error]:
+    """With DJANGO_ENV=production every stand-in of the embedded default is an error, naming the
+    variable to set; the entry points (asgi, wsgi, Celery) run these checks before serving."""
+    if not settings.PRODUCTION:
+        return []
+    errors = []
+    if not settings.REDIS_URL:
+        errors.append(
+            Error(
+                "REDIS_URL is unset: Celery would run tasks eagerly inside web requests, the "
+                "cache (throttles, idempotency) would be per process and websocket events "
+                "would never leave their process.",
+                hint="Set REDIS_URL, e.g. redis://redis:6379/0.",
+                id="production.E001",
+            )
+        )
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        errors.append(
+            Error(
+                "CELERY_TASK_ALWAYS_EAGER is on: tasks would run inside web requests.",
+                hint="Unset CELERY_TASK_ALWAYS_EAGER (or set it to false) and run the workers.",
+                id="production.E002",
+            )
+        )
+    cache = settings.CACHES["default"]["BACKEND"]
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    if settings.REDIS_URL and ("locmem" in cache or "InMemory" in layer):
+        errors.append(
+            Error(
+                f"The cache ({cache}) or channel layer ({layer}) is per process.",
+                hint="Leave CACHES and CHANNEL_LAYERS to REDIS_URL.",
+                id="production.E003",
+            )
+        )
+    if settings.SMS_BACKEND == CONSOLE_SMS:
+        errors.append(
+            Error(
+                "SMS_BACKEND is the console stand-in: login codes would be written to the log "
+                "and never reach a phone.",
+                hint=f"Set SMS_BACKEND={HTTP_GATEWAY_SMS} with SMS_GATEWAY_URL and "
+                "SMS_GATEWAY_TOKEN (or another real gateway class).",
+                id="production.E004",
+            )
+        )
+    if settings.SMS_BACKEND == HTTP_GATEWAY_SMS:
+        errors.extend(
+            Error(
+                f"SMS_BACKEND is the HTTP gateway but {name} is unset.",
+                hint=f"Set {name} (README: configuration).",
+                id="production.E005",
+            )
+            for name in ("SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN")
+            if not getattr(settings, name)
+        )
+    if settings.PUSH_BACKEND == "log":
+        errors.append(
+            Error(
+                "PUSH_BACKEND is 'log': every push would be recorded as sent and none delivered.",
+                hint="Set FIREBASE_CREDENTIALS to the path of a Firebase service-account JSON "
+                "file (and leave PUSH_BACKEND unset or 'firebase').",
+                id="production.E006",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        errors.append(
+            Error(
+                "The database is SQLite.",
+                hint="Set DATABASE_URL to PostgreSQL, e.g. postgres://jaki:…@postgres:5432/jaki.",
+                id="production.E007",
+            )
+        )
+    return errors
+
+
+def refuse_to_start_if_misconfigured() -> None:
+    """uvicorn, gunicorn and Celery run no system checks: in production the entry points call
+    this, so a process with an error above exits at start (SystemCheckError) instead of serving.
+    Only errors stop it; `check --deploy` in CI also fails on warnings."""
+    if settings.PRODUCTION:
+        from django.core.management import call_command
+
+        call_command("check", deploy=True, fail_level="ERROR")

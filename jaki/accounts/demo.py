@@ -40,6 +40,7 @@ STAFF = [
     ("+6281100000003", "Sari Wulandari", Role.ALERT_AUTHOR, "bpbd-dki"),
     ("+6281100000004", "Agus Prasetyo", Role.ALERT_APPROVER, "bpbd-dki"),
     ("+6281100000005", "Rina Marlina", Role.CCTV_OPERATOR, "diskominfotik"),
+    ("+6281100000006", "Dewi Lestari", Role.AUDITOR, "pemprov-dki"),
 ]
 RESIDENT = ("+6281200000001", "Warga Demo")
 

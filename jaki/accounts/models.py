@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     ALERT_AUTHOR = "alert_author", _("Alert author")
     ALERT_APPROVER = "alert_approver", _("Alert approver")
     CCTV_OPERATOR = "cctv_operator", _("CCTV operator")
+    AUDITOR = "auditor", _("Auditor")
 
 
 class Language(models.TextChoices):

@@ -8,9 +8,10 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,8 @@ from jaki.accounts.models import Organisation, OTPCode, Role, Session, User
 from jaki.accounts.selectors import SESSION_CLAIM, session_cache_key, session_cache_seconds
 from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
+from jaki.audit.models import AuditEvent
+from jaki.audit.services import audit_record
 from jaki.idempotency.services import idempotency_forget_user
 from jaki.notifications.services import devices_deactivate_for_user, feed_revoke
 
@@ -419,10 +422,117 @@ def account_erase(*, user: User) -> None:
     user.groups.clear()
 
 
+# What each role may do in the admin, beyond its group membership (checked in services).
+ROLE_PERMISSIONS = {Role.AUDITOR: [("audit", "view_auditentry")]}
+
+
 def roles_ensure(*, using: str = "default") -> None:
-    """Every staff role exists as a group of the same name (idempotent)."""
+    """Every staff role exists as a group of the same name, with its admin permissions
+    (idempotent)."""
     for role in Role:
-        Group.objects.using(using).get_or_create(name=role.value)
+        group, _created = Group.objects.using(using).get_or_create(name=role.value)
+        for app_label, codename in ROLE_PERMISSIONS.get(role, []):
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is not None:  # made by the app's own post_migrate, which runs first
+                group.permissions.add(permission)
+
+
+def staff_roles_snapshot(*, user: User) -> dict:
+    """The roles and flags of `user` as the database holds them: what the audit log compares."""
+    if user.pk is None:
+        return {
+            "is_active": False,
+            "is_staff": False,
+            "is_superuser": False,
+            "organisation": None,
+            "groups": [],
+            "user_permissions": [],
+        }
+    user = User.objects.select_related("organisation").get(pk=user.pk)
+    return {
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "organisation": user.organisation.code if user.organisation else None,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "user_permissions": sorted(
+            f"{app_label}.{codename}"
+            for app_label, codename in user.user_permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+    }
+
+
+def staff_roles_record_change(
+    *,
+    actor: User | None,
+    user: User,
+    before: dict,
+    request: HttpRequest | None = None,
+    via: str,
+) -> None:
+    """Write one audit row when `user`'s roles or flags differ from `before` (a snapshot).
+
+    Who (actor), whom (the user's public id: never the phone), what (each changed field's
+    before and after), when and from where (the audit row).
+    """
+    after = staff_roles_snapshot(user=user)
+    changes = {
+        field: {"before": before[field], "after": after[field]}
+        for field in after
+        if before.get(field) != after[field]
+    }
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.STAFF_ROLES_CHANGED,
+            obj_kind="accounts.user",
+            obj_id=user.public_id,
+            request=request,
+            details={"via": via, "changes": changes},
+        )
+
+
+def role_permissions_snapshot(*, group: Group) -> dict:
+    """A role's name and permissions as the database holds them (empty for a new group)."""
+    if group.pk is None:
+        return {"name": None, "permissions": []}
+    group = Group.objects.get(pk=group.pk)
+    return {
+        "name": group.name,
+        "permissions": sorted(
+            f"{app_label}.{codename}"
+            for app_label, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+    }
+
+
+def role_record_change(
+    *, actor: User, group: Group, before: dict, request: HttpRequest | None = None
+) -> None:
+    """A role's permissions are everyone's in it: a change is audited like a user's roles."""
+    after = role_permissions_snapshot(group=group)
+    changes = {
+        field: {"before": before[field], "after": after[field]}
+        for field in after
+        if before[field] != after[field]
+    }
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.STAFF_ROLES_CHANGED,
+            obj_kind="auth.group",
+            obj_id=group.pk,
+            request=request,
+            details={"via": "admin", "changes": changes},
+        )
 
 
 def staff_create_or_update(
@@ -431,10 +541,13 @@ def staff_create_or_update(
     role: str,
     organisation: Organisation | None = None,
     password: str | None = None,
+    actor: User | None = None,
 ) -> tuple[User, bool]:
-    """Make `phone` a staff member in `role` (a Role value); the admin needs a password."""
+    """Make `phone` a staff member in `role` (a Role value); the admin needs a password.
+    The change of roles is audited (the `create_staff` command has no actor: None)."""
     with transaction.atomic():
         user, created = User.objects.get_or_create(phone=phone)
+        before = staff_roles_snapshot(user=User() if created else user)
         user.is_staff = True
         user.is_active = True
         if organisation is not None:
@@ -445,4 +558,5 @@ def staff_create_or_update(
             user.set_unusable_password()
         user.save()
         user.groups.add(Group.objects.get(name=Role(role).value))
+        staff_roles_record_change(actor=actor, user=user, before=before, via="create_staff")
     return user, created

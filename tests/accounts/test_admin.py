@@ -2,6 +2,7 @@
 
 import pytest
 
+from jaki.accounts.models import User
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_a_resident_cannot_enter_the_admin(client):
 
 
 def test_the_user_list_masks_phone_numbers(admin_client):
-    admin_client.login(username="+6281100000000", password="kuat-sekali-2026")
+    admin_client.force_login(User.objects.get(phone="+6281100000000"))
     UserFactory(phone="+6281234567890")
 
     page = admin_client.get("/admin/accounts/user/").content.decode()
@@ -49,7 +50,7 @@ def test_the_user_list_masks_phone_numbers(admin_client):
 
 
 def test_staff_find_a_user_by_the_number_as_people_say_it(admin_client):
-    admin_client.login(username="+6281100000000", password="kuat-sekali-2026")
+    admin_client.force_login(User.objects.get(phone="+6281100000000"))
     UserFactory(phone="+6281234567890", name="Siti Rahma")
     UserFactory(phone="+6281298765432", name="Budi")
 
@@ -61,7 +62,7 @@ def test_staff_find_a_user_by_the_number_as_people_say_it(admin_client):
 
 
 def test_the_admin_is_branded(admin_client):
-    admin_client.login(username="+6281100000000", password="kuat-sekali-2026")
+    admin_client.force_login(User.objects.get(phone="+6281100000000"))
 
     page = admin_client.get("/admin/").content.decode()
 
@@ -69,7 +70,7 @@ def test_the_admin_is_branded(admin_client):
 
 
 def test_organisations_screen_searches_and_filters(admin_client):
-    admin_client.login(username="+6281100000000", password="kuat-sekali-2026")
+    admin_client.force_login(User.objects.get(phone="+6281100000000"))
 
     response = admin_client.get("/admin/accounts/organisation/", {"q": "bpbd", "kind": "bpbd"})
 

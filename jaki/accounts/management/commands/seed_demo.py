@@ -1,7 +1,8 @@
 from importlib import import_module
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 
@@ -12,6 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # Demo staff share one published password: in production they would be open doors.
+            raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         with transaction.atomic():
             for app_config in apps.get_app_configs():
                 try:
