@@ -199,3 +199,17 @@ def test_a_user_or_device_named_twice_is_reached_once_and_the_callers_work_survi
     assert reached(notification) == {phone.pk}
     assert notification.audience == {"users": [siti.pk], "devices": [phone.pk]}
     assert type(kept).objects.filter(pk=kept.pk).exists()
+
+
+def test_a_message_to_named_users_never_reaches_a_phone_that_changed_hands_after_the_plan():
+    siti, budi = UserFactory(), UserFactory()
+    device(siti, token="shared-phone")
+    notification = services.notify(kind="alert", title=TITLE, body=BODY, users=[siti])
+    (chunk,) = services.fanout_chunks(notification_id=notification.pk)
+
+    device(budi, token="shared-phone")  # the phone is given away before its chunk goes out
+    services.deliveries_send(notification_id=notification.pk, device_ids=chunk)
+
+    assert reached(notification) == set()
+    assert not InboxItem.objects.filter(user=budi).exists()
+    assert InboxItem.objects.filter(user=siti, notification=notification).exists()

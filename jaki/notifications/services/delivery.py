@@ -107,12 +107,6 @@ def deliveries_send(
     Returns the device ids to retry and how long to wait first (Retry-After or backoff).
     """
     notification = Notification.objects.get(pk=notification_id)
-    devices = {
-        row[0]: row
-        for row in Device.objects.filter(pk__in=device_ids, is_active=True).values_list(
-            "pk", "token", "language", "user_id"
-        )
-    }
     pushes = {language: build_push(notification, language) for language in Language.values}
     backend = fcm.get_push_backend()
     size = settings.PUSH_SEND_CONCURRENCY
@@ -120,7 +114,7 @@ def deliveries_send(
     in_flight: deque[_Window] = deque()
     for start in range(0, len(device_ids), size):
         claimed = _claim(notification_id, device_ids[start : start + size])
-        window = [devices[pk] for pk in claimed if pk in devices]
+        window = _sendable(notification, claimed)
         outcomes = backend.submit(
             [replace(pushes[language], token=token) for _, token, language, _ in window]
         )
@@ -133,6 +127,18 @@ def deliveries_send(
     if notification.inbox:  # named users already have theirs; the insert skips them
         inbox_for_owners(notification, progress.owners)
     return progress.retry_ids, retry_delay(attempt, max(progress.waits, default=0.0))
+
+
+def _sendable(notification: Notification, claimed: list[int]) -> list[tuple[int, str, str, int]]:
+    """The claimed devices still active, read with their owner just before the send (one query
+    per window): a token that changed hands since the plan gets the inbox row of its owner now,
+    and a message to named users never reaches a phone none of them owns any more."""
+    if not claimed:
+        return []
+    devices = Device.objects.filter(pk__in=claimed, is_active=True)
+    if set(notification.audience) == {"users"}:
+        devices = devices.filter(user_id__in=notification.audience["users"])
+    return list(devices.order_by("pk").values_list("pk", "token", "language", "user_id"))
 
 
 def _record(notification: Notification, window: _Window, attempt: int, progress: _Progress) -> None:

@@ -80,6 +80,8 @@ def _device_register(*, user, token, platform, fid, language, app_version, lat, 
         if created:
             # The model default ("id") would hide the user's language from the fallback below.
             device = Device(token=token, created_at=now, language=language or user.language)
+        elif device.user_id != user.pk:
+            _forget_previous_owner(device, user)
         device.user = user
         device.platform = platform
         device.fid = fid or device.fid
@@ -91,9 +93,22 @@ def _device_register(*, user, token, platform, fid, language, app_version, lat, 
         device.last_seen_at = now
         if lat is not None and lon is not None:
             _place(device, lat, lon)
-        device.save(update_fields=None if created else DEVICE_FIELDS_SET_BY_THE_APP)
+        device.save(update_fields=None if created else [*DEVICE_FIELDS_SET_BY_THE_APP, "is_test"])
         _sync_topic_on_commit(device)
     return device, created
+
+
+def _forget_previous_owner(device: Device, user) -> None:
+    """A phone that changed hands starts clean: nothing of where the previous owner was, or of
+    their app, is kept or answered to the new owner; only this registration's fields count (the
+    topic then follows the new location). Past deliveries and inbox rows stay the previous
+    owner's."""
+    device.lat = device.lon = None
+    device.kelurahan = None
+    device.fid = ""
+    device.app_version = ""
+    device.language = user.language
+    device.is_test = False
 
 
 def device_update(
