@@ -273,3 +273,22 @@ def test_a_kelurahan_warning_can_go_out_as_topic_messages(
     topics = sorted(m.message["topic"] for m in firebase.sent)
     assert topics == ["kel-3173081001-en", "kel-3173081001-id"]
     assert notification.sent == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(400, b'{"error": "not an object"}'), (404, b'{"error": {"details": 7}}')],
+)
+def test_an_unreadable_answer_fails_its_own_send_and_its_window_keeps_its_outcomes(
+    firebase, settings, django_capture_on_commit_callbacks, status, body
+):
+    settings.PUSH_SEND_CONCURRENCY = 8  # one window for all three
+    first, odd, last = device(), device(), device()
+    firebase.garble_token(odd.token, status, body)
+
+    notification = notify(django_capture_on_commit_callbacks, devices=[first, odd, last])
+
+    statuses = dict(Delivery.objects.values_list("device_id", "status"))
+    assert statuses == {first.pk: "sent", odd.pk: "failed", last.pk: "sent"}
+    assert Delivery.objects.get(device=odd).error == "BAD_ANSWER"
+    assert (notification.sent, notification.failed, notification.state) == (2, 1, "done")
