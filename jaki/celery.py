@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
         "task": "jaki.notifications.tasks.settle_stale_deliveries",
         "schedule": crontab(minute="*/5"),
     },
+    "reconcile-device-topics": {
+        "task": "jaki.notifications.tasks.reconcile_device_topics",
+        "schedule": crontab(minute="3-59/10"),
+    },
     "flush-expired-jwt": {
         "task": "jaki.accounts.tasks.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=7),

@@ -328,17 +328,21 @@ class FirebaseBackend:
         )
 
     def subscribe(self, tokens: list[str], topic: str) -> TopicOutcome:
-        return self._topic_result(
-            tokens, self._messaging.subscribe_to_topic(tokens, topic, self.app)
-        )
+        return self._topic_call(self._messaging.subscribe_to_topic, tokens, topic)
 
     def unsubscribe(self, tokens: list[str], topic: str) -> TopicOutcome:
-        return self._topic_result(
-            tokens, self._messaging.unsubscribe_from_topic(tokens, topic, self.app)
-        )
+        return self._topic_call(self._messaging.unsubscribe_from_topic, tokens, topic)
 
-    @staticmethod
-    def _topic_result(tokens: list[str], response) -> TopicOutcome:
+    def _topic_call(self, call, tokens: list[str], topic: str) -> TopicOutcome:
+        """The SDK's topic call, its per-token errors by token; a call that fails as a whole
+        fails every token of it (and is retried as theirs)."""
+        from firebase_admin import exceptions
+
+        try:
+            response = call(tokens, topic, self.app)
+        except exceptions.FirebaseError as error:
+            logger.warning("FCM topic call failed: %s", type(error).__name__)
+            return TopicOutcome(errors=dict.fromkeys(tokens, fcm_error_code(error)))
         return TopicOutcome(errors={tokens[e.index]: e.reason for e in response.errors})
 
 

@@ -292,3 +292,84 @@ def test_an_unreadable_answer_fails_its_own_send_and_its_window_keeps_its_outcom
     assert statuses == {first.pk: "sent", odd.pk: "failed", last.pk: "sent"}
     assert Delivery.objects.get(device=odd).error == "BAD_ANSWER"
     assert (notification.sent, notification.failed, notification.state) == (2, 1, "done")
+
+
+MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 3173081001
+GAMBIR_ID = "kel-3173081001-id"
+
+
+def placed(token: str) -> Device:
+    """A device in Gambir whose topic sync has not run yet (its task waits for a commit)."""
+    registered, _ = services.device_register(
+        user=UserFactory(), token=token, platform="android", language="id", **MONAS
+    )
+    return registered
+
+
+def test_a_refused_subscription_is_retried_until_it_lands(
+    firebase, demo_regions, django_capture_on_commit_callbacks
+):
+    firebase.fail_topic_next("QUOTA_EXCEEDED", count=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        phone = placed("tok-retried")
+
+    phone.refresh_from_db()
+    assert phone.topic == GAMBIR_ID
+    assert firebase.subscriptions[GAMBIR_ID] == {"tok-retried"}
+    assert len([r for r in firebase.requests if "topicSubscriptions" in r.path]) == 3
+
+
+def test_a_refused_subscription_stays_pending_and_waits_longer_each_time(
+    firebase, demo_regions, settings
+):
+    settings.PUSH_RETRY_BASE_SECONDS = 2
+    settings.PUSH_MAX_ATTEMPTS = 4
+    phone = placed("tok-refused")
+    firebase.fail_topic_token("tok-refused", "QUOTA_EXCEEDED")
+
+    delays = [services.device_sync_topic(device_id=phone.pk, attempt=n) for n in (1, 2, 3, 4)]
+
+    assert 1 <= delays[0] <= 2 and 2 <= delays[1] <= 4 and 4 <= delays[2] <= 8
+    assert delays[3] is None  # the last attempt: the reconcile beat takes it from here
+    phone.refresh_from_db()
+    assert phone.topic == ""
+    assert phone.is_active
+    assert GAMBIR_ID not in firebase.subscriptions
+
+
+def test_the_sdk_retries_an_unavailable_topic_call_itself(firebase, demo_regions):
+    phone = placed("tok-flaky")
+    firebase.fail_topic_next("UNAVAILABLE")
+
+    assert services.device_sync_topic(device_id=phone.pk) is None
+
+    assert firebase.subscriptions[GAMBIR_ID] == {"tok-flaky"}
+
+
+def test_the_reconcile_beat_subscribes_devices_left_out_of_their_topic(firebase, demo_regions):
+    from jaki.notifications import tasks
+
+    refused, _, other = placed("tok-a"), placed("tok-b"), placed("tok-c")
+    firebase.fail_topic_token("tok-a", "THIRD_PARTY_AUTH_ERROR")
+    services.devices_sync_topics(device_ids=[refused.pk])
+    Device.objects.filter(pk=other.pk).update(topic="kel-9999999999-id")  # a lost move
+
+    assert tasks.reconcile_device_topics() == 2  # tok-a is refused once more, on its own
+
+    topics = dict(Device.objects.values_list("token", "topic"))
+    assert topics == {"tok-a": "", "tok-b": GAMBIR_ID, "tok-c": GAMBIR_ID}
+    firebase.reset()
+    assert tasks.reconcile_device_topics() == 1
+    assert Device.objects.get(pk=refused.pk).topic == GAMBIR_ID
+    assert firebase.subscriptions[GAMBIR_ID] == {"tok-a"}
+
+
+def test_a_token_gone_from_fcm_is_deactivated_instead_of_retried(firebase, demo_regions):
+    phone = placed("tok-gone")
+    firebase.fail_topic_token("tok-gone", "UNREGISTERED")
+
+    assert services.device_sync_topic(device_id=phone.pk) is None
+
+    phone.refresh_from_db()
+    assert (phone.is_active, phone.topic) == (False, "")
