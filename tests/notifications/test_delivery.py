@@ -1,9 +1,12 @@
 """Delivery through firebase-admin's real code against the fake FCM server on loopback."""
 
-import pytest
+import threading
 
-from jaki.notifications import fcm, services
-from jaki.notifications.models import Delivery, Device, Notification
+import pytest
+from django.db import connection
+
+from jaki.notifications import fcm, services, tasks
+from jaki.notifications.models import Delivery, Device, InboxItem, Notification
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -348,8 +351,6 @@ def test_the_sdk_retries_an_unavailable_topic_call_itself(firebase, demo_regions
 
 
 def test_the_reconcile_beat_subscribes_devices_left_out_of_their_topic(firebase, demo_regions):
-    from jaki.notifications import tasks
-
     refused, _, other = placed("tok-a"), placed("tok-b"), placed("tok-c")
     firebase.fail_topic_token("tok-a", "THIRD_PARTY_AUTH_ERROR")
     services.devices_sync_topics(device_ids=[refused.pk])
@@ -373,3 +374,33 @@ def test_a_token_gone_from_fcm_is_deactivated_instead_of_retried(firebase, demo_
 
     phone.refresh_from_db()
     assert (phone.is_active, phone.topic) == (False, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_inbox_row_goes_to_whoever_owns_the_phone_when_it_is_sent(firebase, settings):
+    settings.PUSH_SEND_CONCURRENCY = 1  # one device a window: the third is read after the first
+    siti, budi = UserFactory(), UserFactory()
+    ids = [device(token="tok-1").pk, device(token="tok-2").pk, device(siti, token="tok-3").pk]
+    notification = Notification.objects.create(
+        kind="alert", title_id="Banjir", body_id="Waspada", audience={"everyone": True}
+    )
+    firebase.hang_token("tok-1")
+
+    def send() -> None:
+        try:
+            services.deliveries_send(notification_id=notification.pk, device_ids=ids)
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    while sender.is_alive() and not any(m.token == "tok-1" for m in firebase.sent):
+        # Waiting for the first window to be on the wire (a hand-off, not a clock).
+        sender.join(timeout=0.01)
+    services.device_register(user=budi, token="tok-3", platform="android")  # given away
+    firebase.release()
+    sender.join(timeout=10)
+
+    owners = set(InboxItem.objects.filter(notification=notification).values_list("user", flat=True))
+    assert budi.pk in owners
+    assert siti.pk not in owners
