@@ -135,10 +135,21 @@ def _sendable(notification: Notification, claimed: list[int]) -> list[tuple[int,
     and a message to named users never reaches a phone none of them owns any more."""
     if not claimed:
         return []
-    devices = Device.objects.filter(pk__in=claimed, is_active=True)
+    # Plain SQL, like the claim: this runs once per window, where the ORM would add
+    # about a millisecond of CPU per window of 64 (three times the query's own cost).
+    table = connection.ops.quote_name(Device._meta.db_table)
+    sql = (
+        f"SELECT id, token, language, user_id FROM {table} "  # noqa: S608  (values bound)
+        f"WHERE is_active AND id IN ({', '.join(['%s'] * len(claimed))})"
+    )
+    params: list = list(claimed)
     if set(notification.audience) == {"users"}:
-        devices = devices.filter(user_id__in=notification.audience["users"])
-    return list(devices.order_by("pk").values_list("pk", "token", "language", "user_id"))
+        users = notification.audience["users"]
+        sql += f" AND user_id IN ({', '.join(['%s'] * len(users))})"
+        params += users
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY id", params)
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def _record(notification: Notification, window: _Window, attempt: int, progress: _Progress) -> None:
