@@ -212,7 +212,7 @@ def device_sync_topic(*, device_id: int, attempt: int = 1) -> float | None:
 
 def devices_reconcile_topics(*, limit: int = TOPIC_RECONCILE_LIMIT) -> int:
     """The beat's sweep: every device whose subscription is not the one it should have (a
-    failed or lost sync) is moved again, in batches. Returns how many were in sync after."""
+    failed or lost sync) is moved again, in batches. Returns how many it brought in sync."""
     device_ids = selectors.devices_topic_out_of_sync(limit=limit)
     synced = 0
     for start in range(0, len(device_ids), TOPIC_BATCH):
@@ -239,7 +239,8 @@ def devices_sync_topics(*, device_ids: list[int]) -> TopicSync:
     meanwhile (a later sync, queued by that change, then finishes the move)."""
     result = TopicSync()
     moves: dict[tuple[str, str], list[Device]] = defaultdict(list)
-    for device in Device.objects.select_related("kelurahan").filter(pk__in=device_ids):
+    devices = Device.objects.select_related("kelurahan").defer("kelurahan__boundary")
+    for device in devices.filter(pk__in=device_ids):
         wanted = _wanted_topic(device)
         if device.topic != wanted:
             moves[(device.topic, wanted)].append(device)
