@@ -12,7 +12,7 @@ firebase-admin has no emulator switch: the send URL is the class attribute
 `_MessagingService.FCM_URL` and the topic URL the service's `_fcm_topic_url`, made when the
 service is first built. Both are private, as are the encoder and error handler we call, so the
 SDK is pinned to the one version tested (pyproject.toml), and a system check (checks.py) stops
-start-up when any internal listed in SDK_INTERNALS is missing. Retrying sends is ours
+start-up when any internal listed in SDK_*_INTERNALS is missing. Retrying sends is ours
 (tasks.py), with backoff, jitter and Retry-After; topic calls keep the SDK's own retrying
 adapter.
 """
