@@ -43,6 +43,10 @@ app.conf.beat_schedule = {
         "task": "jaki.idempotency.tasks.purge_expired_idempotency_records",
         "schedule": crontab(minute=23),
     },
+    "reconcile-device-topics": {
+        "task": "jaki.notifications.tasks.reconcile_device_topics",
+        "schedule": crontab(minute="3-59/10"),
+    },
     "flush-expired-jwt": {
         "task": "jaki.accounts.tasks.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=7),

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, register
 
+from jaki.notifications import fcm
+
 
 @register()
 def check_push_backend(app_configs, **kwargs) -> list[Error]:
@@ -20,6 +22,15 @@ def check_push_backend(app_configs, **kwargs) -> list[Error]:
         )
     if settings.PUSH_BACKEND == "firebase":
         errors.extend(_check_credentials(settings.FIREBASE_CREDENTIALS))
+        if missing := fcm.sdk_internals_missing():
+            errors.append(
+                Error(
+                    f"The installed firebase-admin lacks internals the push backend uses: "
+                    f"{', '.join(missing)}.",
+                    hint="Install the firebase-admin version pinned in pyproject.toml.",
+                    id="notifications.E007",
+                )
+            )
     if settings.FCM_ENDPOINT:
         parts = urlsplit(settings.FCM_ENDPOINT)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):

@@ -11,8 +11,10 @@ SDK's exception classes through its own handler; the POST itself goes through `t
 firebase-admin has no emulator switch: the send URL is the class attribute
 `_MessagingService.FCM_URL` and the topic URL the service's `_fcm_topic_url`, made when the
 service is first built. Both are private, as are the encoder and error handler we call, so the
-SDK is pinned (< 7.8) and tests cover each. Retrying is ours (tasks.py), with backoff, jitter
-and Retry-After.
+SDK is pinned to the one version tested (pyproject.toml), and a system check (checks.py) stops
+start-up when any internal listed in SDK_*_INTERNALS is missing. Retrying sends is ours
+(tasks.py), with backoff, jitter and Retry-After; topic calls keep the SDK's own retrying
+adapter.
 """
 
 from __future__ import annotations
@@ -50,6 +52,54 @@ warnings.filterwarnings(
 # FCM error codes (DOMAIN.md, FCM section): which mean the token is dead, which are worth a retry.
 DEAD_TOKEN_ERRORS = frozenset({"UNREGISTERED", "SENDER_ID_MISMATCH"})
 RETRYABLE_ERRORS = frozenset({"UNAVAILABLE", "INTERNAL", "QUOTA_EXCEEDED"})
+
+
+# The private parts of firebase-admin this module relies on: the send URL (class attribute) and
+# service factory, and the attributes a built `_MessagingService` must have.
+SDK_MODULE_INTERNALS = ("_MessagingService", "_get_messaging_service")
+SDK_SERVICE_INTERNALS = (
+    "FCM_URL",
+    "_fcm_url",
+    "_fcm_topic_url",
+    "_fcm_headers",
+    "_credential",
+    "_client",
+    "_handle_fcm_httpx_error",
+    "encode_message",
+)
+
+
+def sdk_internals_missing() -> list[str]:
+    """The SDK internals (SDK_*_INTERNALS) the installed firebase-admin lacks: setting a missing
+    one is silently ignored, so an SDK upgrade must fail loudly instead (checks.py)."""
+    import firebase_admin
+    import google.auth.credentials
+    from firebase_admin import credentials, messaging
+
+    missing = [f"messaging.{name}" for name in SDK_MODULE_INTERNALS if not hasattr(messaging, name)]
+    service_class = getattr(messaging, "_MessagingService", None)
+    if service_class is None:
+        return missing
+
+    class NoCredential(credentials.Base):
+        def get_credential(self):
+            return google.auth.credentials.AnonymousCredentials()
+
+    app = firebase_admin.initialize_app(
+        NoCredential(), {"projectId": "jaki-check"}, name=f"jaki-check-{uuid.uuid4().hex}"
+    )
+    try:
+        service = service_class(app)
+        missing += [
+            f"_MessagingService.{name}"
+            for name in SDK_SERVICE_INTERNALS
+            if not hasattr(service, name)
+        ]
+        if hasattr(service, "_client") and not hasattr(service._client, "session"):
+            missing.append("_MessagingService._client.session")
+    finally:
+        firebase_admin.delete_app(app)
+    return missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +195,9 @@ class FirebaseBackend:
         self._service = service = messaging._get_messaging_service(self.app)
         service._fcm_topic_url = f"{base}/v1/projects/{self.app.project_id}/registrations"
         session = service._client.session
-        session.mount(base, requests.adapters.HTTPAdapter(max_retries=0))  # retrying is ours
+        # Topic calls go through the SDK's session: aimed elsewhere, they keep its retrying
+        # adapter (sends never use this session; their retrying is ours).
+        session.mount(base, session.get_adapter(GOOGLE_FCM))
         session.trust_env = False  # no proxy lookup from os.environ on every call
         self._credential = service._credential  # google-auth, as the SDK built it
         auth_session = requests.Session()
@@ -212,7 +264,17 @@ class FirebaseBackend:
         return before, after
 
     def _outcome(self, answer: Answer) -> Outcome:
-        """What one answer from FCM means (runs on the transport's loop, as it arrives)."""
+        """What one answer from FCM means (runs on the transport's loop, as it arrives). Each
+        answer is judged on its own: one that cannot be read fails that send only, never its
+        window."""
+        try:
+            return self._judge(answer)
+        except Exception as error:
+            status = answer[0] if isinstance(answer, tuple) else None
+            logger.warning("Unreadable FCM answer (%s): %s", status, type(error).__name__)
+            return Outcome(ok=False, error="BAD_ANSWER", retryable=status in (500, 503))
+
+    def _judge(self, answer: Answer) -> Outcome:
         if isinstance(answer, TimeoutError):  # FCM may have it: never resent (no duplicates)
             return Outcome(ok=False, error="DEADLINE_EXCEEDED")
         if isinstance(answer, BaseException):  # no answer at all: worth another try
@@ -266,17 +328,21 @@ class FirebaseBackend:
         )
 
     def subscribe(self, tokens: list[str], topic: str) -> TopicOutcome:
-        return self._topic_result(
-            tokens, self._messaging.subscribe_to_topic(tokens, topic, self.app)
-        )
+        return self._topic_call(self._messaging.subscribe_to_topic, tokens, topic)
 
     def unsubscribe(self, tokens: list[str], topic: str) -> TopicOutcome:
-        return self._topic_result(
-            tokens, self._messaging.unsubscribe_from_topic(tokens, topic, self.app)
-        )
+        return self._topic_call(self._messaging.unsubscribe_from_topic, tokens, topic)
 
-    @staticmethod
-    def _topic_result(tokens: list[str], response) -> TopicOutcome:
+    def _topic_call(self, call, tokens: list[str], topic: str) -> TopicOutcome:
+        """The SDK's topic call, its per-token errors by token; a call that fails as a whole
+        fails every token of it (and is retried as theirs)."""
+        from firebase_admin import exceptions
+
+        try:
+            response = call(tokens, topic, self.app)
+        except exceptions.FirebaseError as error:
+            logger.warning("FCM topic call failed: %s", type(error).__name__)
+            return TopicOutcome(errors=dict.fromkeys(tokens, fcm_error_code(error)))
         return TopicOutcome(errors={tokens[e.index]: e.reason for e in response.errors})
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Concat
 from shapely.geometry import shape
 
 from jaki.notifications.models import Device, InboxItem, Notification
@@ -135,6 +136,26 @@ def device_of(*, user, token: str, active_only: bool) -> Device | None:
     if active_only:
         devices = devices.filter(is_active=True)
     return devices.select_related("kelurahan").defer("kelurahan__boundary").first()
+
+
+def devices_topic_out_of_sync(*, limit: int) -> list[int]:
+    """Devices whose FCM topic is not the one they should have: kelurahan and language while
+    active (services.kelurahan_topic, in SQL), none otherwise. Oldest first."""
+    wanted = Case(
+        When(
+            is_active=True,
+            kelurahan__isnull=False,
+            then=Concat(Value("kel-"), F("kelurahan__code"), Value("-"), F("language")),
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    return list(
+        Device.objects.annotate(wanted_topic=wanted)
+        .exclude(topic=F("wanted_topic"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def inbox_for(*, user) -> QuerySet[InboxItem]:

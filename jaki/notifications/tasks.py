@@ -44,8 +44,15 @@ def send_to_topics(notification_id: int) -> None:
 
 
 @shared_task(name="jaki.notifications.tasks.sync_device_topic", **PUSH)
-def sync_device_topic(device_id: int) -> None:
-    services.device_sync_topic(device_id=device_id)
+def sync_device_topic(device_id: int, attempt: int = 1) -> None:
+    delay = services.device_sync_topic(device_id=device_id, attempt=attempt)
+    if delay is not None:
+        sync_device_topic.apply_async((device_id, attempt + 1), countdown=delay)
+
+
+@shared_task(name="jaki.notifications.tasks.reconcile_device_topics", **PUSH)
+def reconcile_device_topics() -> int:
+    return services.devices_reconcile_topics()
 
 
 @shared_task(name="jaki.notifications.tasks.settle_stale_deliveries", **PUSH)

@@ -15,6 +15,8 @@ In-process::
     with FakeFCM() as fake:           # or fake = FakeFCM().start(); ...; fake.stop()
         fake.fail_next("UNAVAILABLE", retry_after=7)
         fake.fail_token("dead-token", "UNREGISTERED")
+        fake.garble_token("odd-token", 400, b'{"error": "x"}')  # an answer no client expects
+        fake.fail_topic_next("QUOTA_EXCEEDED", count=2)  # topic (un)subscribe calls
         ...
         fake.sent[0].message, fake.stats(), fake.subscriptions
 
@@ -230,6 +232,9 @@ class FakeFCM:
         self._fail_tokens: dict[str, _Failure] = {}
         self._hang_next: deque[_Counted[_Hang]] = deque()
         self._hang_tokens: dict[str, _Hang] = {}
+        self._garbled_tokens: dict[str, tuple[int, bytes]] = {}
+        self._fail_topic_next: deque[_Counted[_Failure]] = deque()
+        self._fail_topic_tokens: dict[str, _Failure] = {}
         self._sends = self._ok = self._failed = 0
         self._first_at: float | None = None
         self._last_at: float | None = None
@@ -370,6 +375,23 @@ class FakeFCM:
         with self._lock:
             self._fail_tokens[token] = failure
 
+    def garble_token(self, token: str, status: int = 200, body: bytes = b"") -> None:
+        """Answer every send to ``token`` with this raw status and body (malformed answers)."""
+        with self._lock:
+            self._garbled_tokens[token] = (int(status), bytes(body))
+
+    def fail_topic_next(self, error: str, count: int = 1) -> None:
+        """Fail the next ``count`` topic calls (one per token: subscribe or unsubscribe)."""
+        failure = _validate_error(error, None)
+        with self._lock:
+            self._fail_topic_next.append(_Counted(_validate_count(count), failure))
+
+    def fail_topic_token(self, token: str, error: str = "QUOTA_EXCEEDED") -> None:
+        """Fail every topic call for ``token`` from now on."""
+        failure = _validate_error(error, None)
+        with self._lock:
+            self._fail_topic_tokens[token] = failure
+
     def hang_next(self, count: int = 1, seconds: float | None = None) -> None:
         """Hold the next ``count`` API requests (sends and topic calls) ``seconds``, or until
         release()/reset()/stop() when None; then they are answered as usual."""
@@ -399,6 +421,9 @@ class FakeFCM:
             self._fail_tokens.clear()
             self._hang_next.clear()
             self._hang_tokens.clear()
+            self._garbled_tokens.clear()
+            self._fail_topic_next.clear()
+            self._fail_topic_tokens.clear()
             self._sends = self._ok = self._failed = 0
             self._first_at = self._last_at = None
         self.release()
@@ -473,26 +498,35 @@ class FakeFCM:
                 method == "POST" and query.get("topic_name")
             ):
                 await self._maybe_hang(token)
-                with self._lock:
-                    self._subscriptions.setdefault(query["topic_name"], set()).add(token)
-                status, response = 200, b"{}"
+                status, response, extra = self._topic_failure(token)
+                if status == 200:
+                    with self._lock:
+                        self._subscriptions.setdefault(query["topic_name"], set()).add(token)
             case ["v1", "projects", _, "registrations", token, "topicSubscriptions", topic] if (
                 method == "DELETE"
             ):
                 await self._maybe_hang(token)
-                with self._lock:
-                    tokens = self._subscriptions.get(topic)
-                    if tokens is not None:
-                        tokens.discard(token)
-                        if not tokens:
-                            del self._subscriptions[topic]
-                status, response = 200, b"{}"
+                status, response, extra = self._topic_failure(token)
+                if status == 200:
+                    with self._lock:
+                        tokens = self._subscriptions.get(topic)
+                        if tokens is not None:
+                            tokens.discard(token)
+                            if not tokens:
+                                del self._subscriptions[topic]
             case ["token"] if method == "POST":
                 status, response = 200, _dumps(TOKEN_RESPONSE)
             case _:
                 message = f"The requested URL {method} {raw_path} was not found on this server."
                 response = _platform_error(404, "NOT_FOUND", message)
         await _respond(send, status, response, extra)
+
+    def _topic_failure(self, token: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        with self._lock:
+            failure = _take(self._fail_topic_next) or self._fail_topic_tokens.get(token)
+        if failure is None:
+            return 200, b"{}", []
+        return FCM_ERRORS[failure.error][0], _dumps(fcm_error_body(failure.error)), []
 
     async def _send_message(
         self, project: str, parsed: Any, received_at: float
@@ -521,11 +555,17 @@ class FakeFCM:
         await self._maybe_hang(token)
 
         with self._lock:
-            failure = _take(self._fail_next) or self._fail_tokens.get(token or "")
-            if failure is None:
+            garbled = self._garbled_tokens.get(token or "")
+            failure = (
+                None if garbled else _take(self._fail_next) or self._fail_tokens.get(token or "")
+            )
+            if failure is None and garbled is None:
                 self._ok += 1
             else:
                 self._failed += 1
+        if garbled is not None:
+            record.status = garbled[0]
+            return garbled[0], garbled[1], []
         if failure is None:
             record.status = 200
             return 200, _dumps({"name": name}), []

@@ -220,6 +220,33 @@ def test_subscribe_and_unsubscribe_change_the_subscriptions(fake, app):
     assert fake.subscriptions == {}
 
 
+def test_failed_topic_calls_come_back_per_token_and_change_nothing(fake, app):
+    fake.fail_topic_token("tok-refused", "QUOTA_EXCEEDED")
+    fake.fail_topic_next("UNREGISTERED")
+
+    first = messaging.subscribe_to_topic(["tok-gone"], "banjir", app=app)
+    second = messaging.subscribe_to_topic(["tok-ok", "tok-refused"], "banjir", app=app)
+
+    assert [e.reason for e in first.errors] == ["UNREGISTERED"]
+    assert [(e.index, e.reason) for e in second.errors] == [(1, "QUOTA_EXCEEDED")]
+    assert fake.subscriptions == {"banjir": {"tok-ok"}}
+    assert messaging.unsubscribe_from_topic("tok-refused", "banjir", app=app).failure_count == 1
+
+
+def test_a_garbled_token_gets_the_raw_answer_scripted(fake, app):
+    fake.garble_token("tok-odd", 400, b'{"error": "not an object"}')
+
+    response = requests.post(
+        f"{fake.url}/v1/projects/{PROJECT}/messages:send",
+        json={"message": {"token": "tok-odd"}},
+        timeout=5,
+    )
+
+    assert (response.status_code, response.content) == (400, b'{"error": "not an object"}')
+    assert messaging.send(_message("tok-fine"), app=app)
+    assert fake.stats()["failed"] == 1
+
+
 def test_a_hang_with_seconds_delays_the_answer(fake, app):
     messaging.send(_message(), app=app)  # fetch the OAuth token before timing
     fake.hang_next(seconds=0.3)

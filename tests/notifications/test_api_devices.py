@@ -59,6 +59,29 @@ def test_a_token_registered_by_another_resident_moves_to_the_caller(
     assert not other_resident.devices.exists()
 
 
+def test_a_token_that_changes_hands_starts_clean_and_tells_nothing_of_its_previous_owner(
+    resident, other_resident, as_user, demo_regions, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        register(as_user(other_resident), fid="fid-old", language="en", app_version="3.1", **MONAS)
+    Device.objects.update(is_test=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(as_user(resident))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["lat"], body["lon"], body["kelurahan"]) == (None, None, None)
+    assert (body["fid"], body["app_version"], body["language"]) == ("", "", resident.language)
+    device = Device.objects.get()
+    assert (device.user, device.kelurahan, device.topic, device.is_test) == (
+        resident,
+        None,
+        "",
+        False,
+    )
+
+
 def test_registering_an_inactive_token_reactivates_it(resident, as_user):
     DeviceFactory(token=TOKEN, user=resident, is_active=False, deactivation_reason="logout")
 

@@ -68,3 +68,41 @@ def test_a_malformed_fcm_endpoint_fails(settings, endpoint):
     settings.FCM_ENDPOINT = endpoint
 
     assert ids(check_push_backend(None)) == {"notifications.E002"}
+
+
+@pytest.fixture
+def firebase_settings(settings, tmp_path, fake_fcm):
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps(fake_fcm.service_account_info()))
+    settings.PUSH_BACKEND = "firebase"
+    settings.FIREBASE_CREDENTIALS = str(path)
+    settings.FCM_ENDPOINT = fake_fcm.url
+
+
+def test_an_sdk_without_an_internal_the_backend_uses_fails(firebase_settings, monkeypatch):
+    from firebase_admin import messaging
+
+    monkeypatch.delattr(messaging._MessagingService, "_handle_fcm_httpx_error")
+
+    errors = check_push_backend(None)
+
+    assert ids(errors) == {"notifications.E007"}
+    assert "_handle_fcm_httpx_error" in errors[0].msg
+
+
+def test_an_sdk_whose_service_lacks_the_topic_url_fails(firebase_settings, monkeypatch):
+    """firebase-admin 7.1 builds no `_fcm_topic_url`: setting it would be silently ignored."""
+    from firebase_admin import messaging
+
+    built = messaging._MessagingService.__init__
+
+    def init_without_topic_url(self, app):
+        built(self, app)
+        del self._fcm_topic_url
+
+    monkeypatch.setattr(messaging._MessagingService, "__init__", init_without_topic_url)
+
+    errors = check_push_backend(None)
+
+    assert ids(errors) == {"notifications.E007"}
+    assert "_fcm_topic_url" in errors[0].msg

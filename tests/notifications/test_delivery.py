@@ -1,9 +1,12 @@
 """Delivery through firebase-admin's real code against the fake FCM server on loopback."""
 
-import pytest
+import threading
 
-from jaki.notifications import fcm, services
-from jaki.notifications.models import Delivery, Device, Notification
+import pytest
+from django.db import connection
+
+from jaki.notifications import fcm, services, tasks
+from jaki.notifications.models import Delivery, Device, InboxItem, Notification
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +276,131 @@ def test_a_kelurahan_warning_can_go_out_as_topic_messages(
     topics = sorted(m.message["topic"] for m in firebase.sent)
     assert topics == ["kel-3173081001-en", "kel-3173081001-id"]
     assert notification.sent == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(400, b'{"error": "not an object"}'), (404, b'{"error": {"details": 7}}')],
+)
+def test_an_unreadable_answer_fails_its_own_send_and_its_window_keeps_its_outcomes(
+    firebase, settings, django_capture_on_commit_callbacks, status, body
+):
+    settings.PUSH_SEND_CONCURRENCY = 8  # one window for all three
+    first, odd, last = device(), device(), device()
+    firebase.garble_token(odd.token, status, body)
+
+    notification = notify(django_capture_on_commit_callbacks, devices=[first, odd, last])
+
+    statuses = dict(Delivery.objects.values_list("device_id", "status"))
+    assert statuses == {first.pk: "sent", odd.pk: "failed", last.pk: "sent"}
+    assert Delivery.objects.get(device=odd).error == "BAD_ANSWER"
+    assert (notification.sent, notification.failed, notification.state) == (2, 1, "done")
+
+
+MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 3173081001
+GAMBIR_ID = "kel-3173081001-id"
+
+
+def placed(token: str) -> Device:
+    """A device in Gambir whose topic sync has not run yet (its task waits for a commit)."""
+    registered, _ = services.device_register(
+        user=UserFactory(), token=token, platform="android", language="id", **MONAS
+    )
+    return registered
+
+
+def test_a_refused_subscription_is_retried_until_it_lands(
+    firebase, demo_regions, django_capture_on_commit_callbacks
+):
+    firebase.fail_topic_next("QUOTA_EXCEEDED", count=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        phone = placed("tok-retried")
+
+    phone.refresh_from_db()
+    assert phone.topic == GAMBIR_ID
+    assert firebase.subscriptions[GAMBIR_ID] == {"tok-retried"}
+    assert len([r for r in firebase.requests if "topicSubscriptions" in r.path]) == 3
+
+
+def test_a_refused_subscription_stays_pending_and_waits_longer_each_time(
+    firebase, demo_regions, settings
+):
+    settings.PUSH_RETRY_BASE_SECONDS = 2
+    settings.PUSH_MAX_ATTEMPTS = 4
+    phone = placed("tok-refused")
+    firebase.fail_topic_token("tok-refused", "QUOTA_EXCEEDED")
+
+    delays = [services.device_sync_topic(device_id=phone.pk, attempt=n) for n in (1, 2, 3, 4)]
+
+    assert 1 <= delays[0] <= 2 and 2 <= delays[1] <= 4 and 4 <= delays[2] <= 8
+    assert delays[3] is None  # the last attempt: the reconcile beat takes it from here
+    phone.refresh_from_db()
+    assert phone.topic == ""
+    assert phone.is_active
+    assert GAMBIR_ID not in firebase.subscriptions
+
+
+def test_the_sdk_retries_an_unavailable_topic_call_itself(firebase, demo_regions):
+    phone = placed("tok-flaky")
+    firebase.fail_topic_next("UNAVAILABLE")
+
+    assert services.device_sync_topic(device_id=phone.pk) is None
+
+    assert firebase.subscriptions[GAMBIR_ID] == {"tok-flaky"}
+
+
+def test_the_reconcile_beat_subscribes_devices_left_out_of_their_topic(firebase, demo_regions):
+    refused, _, other = placed("tok-a"), placed("tok-b"), placed("tok-c")
+    firebase.fail_topic_token("tok-a", "THIRD_PARTY_AUTH_ERROR")
+    services.devices_sync_topics(device_ids=[refused.pk])
+    Device.objects.filter(pk=other.pk).update(topic="kel-9999999999-id")  # a lost move
+
+    assert tasks.reconcile_device_topics() == 2  # tok-a is refused once more, on its own
+
+    topics = dict(Device.objects.values_list("token", "topic"))
+    assert topics == {"tok-a": "", "tok-b": GAMBIR_ID, "tok-c": GAMBIR_ID}
+    firebase.reset()
+    assert tasks.reconcile_device_topics() == 1
+    assert Device.objects.get(pk=refused.pk).topic == GAMBIR_ID
+    assert firebase.subscriptions[GAMBIR_ID] == {"tok-a"}
+
+
+def test_a_token_gone_from_fcm_is_deactivated_instead_of_retried(firebase, demo_regions):
+    phone = placed("tok-gone")
+    firebase.fail_topic_token("tok-gone", "UNREGISTERED")
+
+    assert services.device_sync_topic(device_id=phone.pk) is None
+
+    phone.refresh_from_db()
+    assert (phone.is_active, phone.topic) == (False, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_inbox_row_goes_to_whoever_owns_the_phone_when_it_is_sent(firebase, settings):
+    settings.PUSH_SEND_CONCURRENCY = 1  # one device a window: the third is read after the first
+    siti, budi = UserFactory(), UserFactory()
+    ids = [device(token="tok-1").pk, device(token="tok-2").pk, device(siti, token="tok-3").pk]
+    notification = Notification.objects.create(
+        kind="alert", title_id="Banjir", body_id="Waspada", audience={"everyone": True}
+    )
+    firebase.hang_token("tok-1")
+
+    def send() -> None:
+        try:
+            services.deliveries_send(notification_id=notification.pk, device_ids=ids)
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    while sender.is_alive() and not any(m.token == "tok-1" for m in firebase.sent):
+        # Waiting for the first window to be on the wire (a hand-off, not a clock).
+        sender.join(timeout=0.01)
+    services.device_register(user=budi, token="tok-3", platform="android")  # given away
+    firebase.release()
+    sender.join(timeout=10)
+
+    owners = set(InboxItem.objects.filter(notification=notification).values_list("user", flat=True))
+    assert budi.pk in owners
+    assert siti.pk not in owners

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import translation
 
 from jaki.notifications import services
@@ -168,3 +169,47 @@ def test_it_refuses_a_notification_that_cannot_be_sent(arguments, message):
         services.notify(**{**base, **arguments})
 
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "key", ["from", "message_type", "notification", "collapse_key", "google.c.a.e", "gcm.n.e"]
+)
+def test_it_refuses_a_data_key_fcm_reserves(key):
+    base = {"kind": "alert", "title": TITLE, "body": BODY, "everyone": True}
+
+    with translation.override("en"), pytest.raises(services.InvalidNotification, match="reserved"):
+        services.notify(**base, data={key: "1", "report": "42"})
+
+    assert not Notification.objects.exists()
+
+
+def test_a_user_or_device_named_twice_is_reached_once_and_the_callers_work_survives(
+    django_capture_on_commit_callbacks,
+):
+    siti = UserFactory()
+    phone = device(siti)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        kept = UserFactory()  # the caller's own write, in the same transaction
+        notification = services.notify(
+            kind="alert", title=TITLE, body=BODY, users=[siti, siti], devices=[phone, phone]
+        )
+
+    assert InboxItem.objects.filter(notification=notification, user=siti).count() == 1
+    assert reached(notification) == {phone.pk}
+    assert notification.audience == {"users": [siti.pk], "devices": [phone.pk]}
+    assert type(kept).objects.filter(pk=kept.pk).exists()
+
+
+def test_a_message_to_named_users_never_reaches_a_phone_that_changed_hands_after_the_plan():
+    siti, budi = UserFactory(), UserFactory()
+    device(siti, token="shared-phone")
+    notification = services.notify(kind="alert", title=TITLE, body=BODY, users=[siti])
+    (chunk,) = services.fanout_chunks(notification_id=notification.pk)
+
+    device(budi, token="shared-phone")  # the phone is given away before its chunk goes out
+    services.deliveries_send(notification_id=notification.pk, device_ids=chunk)
+
+    assert reached(notification) == set()
+    assert not InboxItem.objects.filter(user=budi).exists()
+    assert InboxItem.objects.filter(user=siti, notification=notification).exists()

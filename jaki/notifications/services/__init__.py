@@ -19,6 +19,8 @@ from jaki.notifications.services.devices import (
     device_sync_topic,
     device_update,
     devices_deactivate_for_user,
+    devices_reconcile_topics,
+    devices_sync_topics,
     kelurahan_topic,
 )
 from jaki.notifications.services.errors import InvalidNotification
@@ -55,6 +57,8 @@ __all__ = [
     "device_sync_topic",
     "device_update",
     "devices_deactivate_for_user",
+    "devices_reconcile_topics",
+    "devices_sync_topics",
     "fanout_chunks",
     "fanout_finish",
     "feed_broadcast_public",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jaki.celery import enqueue_on_commit
-from jaki.notifications import fcm
+from jaki.notifications import fcm, selectors
 from jaki.notifications.models import Device
 from jaki.regions.models import Region
 from jaki.regions.selectors import locate
@@ -78,6 +81,8 @@ def _device_register(*, user, token, platform, fid, language, app_version, lat, 
         if created:
             # The model default ("id") would hide the user's language from the fallback below.
             device = Device(token=token, created_at=now, language=language or user.language)
+        elif device.user_id != user.pk:
+            _forget_previous_owner(device, user)
         device.user = user
         device.platform = platform
         device.fid = fid or device.fid
@@ -89,9 +94,22 @@ def _device_register(*, user, token, platform, fid, language, app_version, lat, 
         device.last_seen_at = now
         if lat is not None and lon is not None:
             _place(device, lat, lon)
-        device.save(update_fields=None if created else DEVICE_FIELDS_SET_BY_THE_APP)
+        device.save(update_fields=None if created else [*DEVICE_FIELDS_SET_BY_THE_APP, "is_test"])
         _sync_topic_on_commit(device)
     return device, created
+
+
+def _forget_previous_owner(device: Device, user) -> None:
+    """A phone that changed hands starts clean: nothing of where the previous owner was, or of
+    their app, is kept or answered to the new owner; only this registration's fields count (the
+    topic then follows the new location). Past deliveries and inbox rows stay the previous
+    owner's."""
+    device.lat = device.lon = None
+    device.kelurahan = None
+    device.fid = ""
+    device.app_version = ""
+    device.language = user.language
+    device.is_test = False
 
 
 def device_update(
@@ -169,23 +187,98 @@ def _wanted_topic(device: Device) -> str:
     return kelurahan_topic(code, device.language) if code else ""
 
 
-def device_sync_topic(*, device_id: int) -> None:
-    """Move a device's topic subscription to its kelurahan (and language), through FCM.
+# The SDK's topic calls take at most 1,000 tokens; a reconcile run moves at most
+# TOPIC_RECONCILE_LIMIT devices, and stops at FCM's first quota answer, so a backlog is worked
+# off over several runs instead of tripping FCM's rate limits.
+TOPIC_BATCH = 1000
+TOPIC_RECONCILE_LIMIT = 10_000
+TOPIC_QUOTA_ERRORS = frozenset({"QUOTA_EXCEEDED", "RESOURCE_EXHAUSTED"})
+# The token is gone: no subscription of it survives, and it can join none.
+TOPIC_GONE_ERRORS = frozenset({*fcm.DEAD_TOKEN_ERRORS, "NOT_FOUND"})
 
-    No lock is held across the FCM calls; the final write only lands if nobody moved the topic
-    meanwhile (a later sync task, queued by that change, then finishes the move)."""
-    device = Device.objects.select_related("kelurahan").filter(pk=device_id).first()
-    if device is None:
-        return
-    wanted = _wanted_topic(device)
-    if device.topic == wanted:
-        return
+
+def device_sync_topic(*, device_id: int, attempt: int = 1) -> float | None:
+    """Move one device's topic subscription to its kelurahan (and language), through FCM.
+
+    Returns how long to wait before trying again when FCM refused (exponential backoff with
+    jitter, PUSH_MAX_ATTEMPTS in all), else None. A device left out of sync keeps the topic it
+    really has (`topic`), so the reconcile beat finds it later too."""
+    from jaki.notifications.services.delivery import retry_delay
+
+    if not devices_sync_topics(device_ids=[device_id]).pending:
+        return None
+    if attempt >= settings.PUSH_MAX_ATTEMPTS:
+        return None
+    return retry_delay(attempt, 0.0)
+
+
+def devices_reconcile_topics(*, limit: int = TOPIC_RECONCILE_LIMIT) -> int:
+    """The beat's sweep: every device whose subscription is not the one it should have (a
+    failed or lost sync) is moved again, in batches. Returns how many it brought in sync."""
+    device_ids = selectors.devices_topic_out_of_sync(limit=limit)
+    synced = 0
+    for start in range(0, len(device_ids), TOPIC_BATCH):
+        result = devices_sync_topics(device_ids=device_ids[start : start + TOPIC_BATCH])
+        synced += result.synced
+        if result.throttled:
+            logger.warning("Topic reconcile stopped: FCM's topic quota is exhausted")
+            break
+    return synced
+
+
+@dataclass
+class TopicSync:
+    synced: int = 0
+    pending: list[int] = field(default_factory=list)  # still not where they should be
+    throttled: bool = False  # FCM answered with its quota error
+
+
+def devices_sync_topics(*, device_ids: list[int]) -> TopicSync:
+    """Move each device's subscription to the topic it should have, one FCM call per batch of
+    devices sharing a move, judging each token's answer on its own.
+
+    No lock is held across the FCM calls; each write only lands if nobody moved the topic
+    meanwhile (a later sync, queued by that change, then finishes the move)."""
+    result = TopicSync()
+    moves: dict[tuple[str, str], list[Device]] = defaultdict(list)
+    devices = Device.objects.select_related("kelurahan").defer("kelurahan__boundary")
+    for device in devices.filter(pk__in=device_ids):
+        wanted = _wanted_topic(device)
+        if device.topic != wanted:
+            moves[(device.topic, wanted)].append(device)
+    if not moves:
+        return result
     backend = fcm.get_push_backend()
-    if device.topic:
-        backend.unsubscribe([device.token], device.topic)
-    if wanted:
-        result = backend.subscribe([device.token], wanted)
-        if result.errors:
-            logger.warning("Topic subscription failed: %s", list(result.errors.values()))
-            wanted = ""
-    Device.objects.filter(pk=device.pk, topic=device.topic).update(topic=wanted)
+    for (current, wanted), devices in moves.items():
+        for start in range(0, len(devices), TOPIC_BATCH):
+            _move_topic(backend, devices[start : start + TOPIC_BATCH], current, wanted, result)
+    return result
+
+
+def _move_topic(backend, devices: list[Device], current: str, wanted: str, result: TopicSync):
+    by_token = {device.token: device for device in devices}
+    errors: dict[str, str] = {}
+    left = list(by_token)
+    if current:
+        refused = backend.unsubscribe(left, current).errors
+        errors |= {t: e for t, e in refused.items() if e not in TOPIC_GONE_ERRORS}
+        left = [t for t in left if t not in errors]
+    joined, gone = left, []
+    if wanted and left:
+        refused = backend.subscribe(left, wanted).errors
+        gone = [t for t, e in refused.items() if e in TOPIC_GONE_ERRORS]
+        errors |= {t: e for t, e in refused.items() if e not in TOPIC_GONE_ERRORS}
+        joined = [t for t in left if t not in refused]
+    ids = [by_token[t].pk for t in joined]
+    result.synced += Device.objects.filter(pk__in=ids, topic=current).update(topic=wanted)
+    if stranded := [by_token[t].pk for t in left if t in errors or t in gone]:
+        # Out of the old topic, not yet in the new one: recorded as such, and retried.
+        Device.objects.filter(pk__in=stranded, topic=current).update(topic="")
+    if gone:
+        Device.objects.filter(pk__in=[by_token[t].pk for t in gone]).update(
+            is_active=False, deactivated_at=timezone.now(), deactivation_reason="fcm:dead-token"
+        )
+    if errors:
+        result.pending += [by_token[t].pk for t in errors]
+        result.throttled = result.throttled or not TOPIC_QUOTA_ERRORS.isdisjoint(errors.values())
+        logger.warning("Topic sync refused for %d device(s): %s", len(errors), set(errors.values()))

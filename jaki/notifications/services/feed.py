@@ -38,7 +38,9 @@ def feed_revoke(*, user, sessions: list[str] | None = None) -> None:
     async def send_all():
         await asyncio.gather(*(layer.group_send(g, {"type": "feed.revoke"}) for g in groups))
 
-    transaction.on_commit(lambda: async_to_sync(send_all)())
+    # Live events are best effort once the write is committed (the inbox is the lasting copy):
+    # a channel layer that is down is logged by Django, never answered to the client as a 500.
+    transaction.on_commit(lambda: async_to_sync(send_all)(), robust=True)
 
 
 def inbox_for_owners(notification: Notification, user_ids: set[int]) -> None:
@@ -106,7 +108,8 @@ def feed_broadcast_public(*, event: dict) -> None:
     transaction.on_commit(
         lambda: async_to_sync(layer.group_send)(
             PUBLIC_FEED_GROUP, {"type": "feed.event", "event": event}
-        )
+        ),
+        robust=True,
     )
 
 

@@ -24,6 +24,31 @@ FCM_PAYLOAD_LIMIT = 4096
 TOPIC_PAYLOAD_LIMIT = 2048
 
 
+# Data keys FCM reserves (its own fields and the `google`/`gcm` prefixes): a message carrying
+# one is refused by FCM, on every send. `notification_id` and `kind` are what build_push adds.
+RESERVED_DATA_KEYS = frozenset(
+    {
+        "from",
+        "message_type",
+        "notification",
+        "collapse_key",
+        "priority",
+        "ttl",
+        "time_to_live",
+        "to",
+        "registration_ids",
+        "delay_while_idle",
+        "restricted_package_name",
+        "dry_run",
+        "content_available",
+        "mutable_content",
+        "notification_id",
+        "kind",
+    }
+)
+RESERVED_DATA_PREFIXES = ("google", "gcm")
+
+
 # What an operator's test push says (admin action and `send_test_push`).
 
 
@@ -64,8 +89,9 @@ def notify(
     sends a kelurahan audience as one message per kelurahan topic instead of per device. Inbox
     rows are written for named users now and for device owners as the fan-out reaches them.
     """
-    users = list(users or [])
-    device_ids = [d.pk for d in devices or []]
+    # Merged by id, first mention first: one inbox row per user, one delivery per device.
+    users = list({u.pk: u for u in users or []}.values())
+    device_ids = list(dict.fromkeys(d.pk for d in devices or []))
     kelurahan = sorted(set(kelurahan or []))
     audience: dict = {}
     if users:
@@ -113,7 +139,7 @@ def notify(
                 (u.public_id, inbox_event(item, u.language))
                 for u, item in zip(users, items, strict=True)
             ]
-            transaction.on_commit(lambda: feed_send_to_users(events))
+            transaction.on_commit(lambda: feed_send_to_users(events), robust=True)
         from jaki.notifications import tasks
 
         enqueue_on_commit(tasks.fan_out, notification.pk)
@@ -168,6 +194,10 @@ def _validate(title, body, data, priority, ttl, audience, via_topic, kelurahan) 
     for key, value in (data or {}).items():
         if not isinstance(key, str) or not isinstance(value, str | int | float | bool):
             raise InvalidNotification(_("Data keys and values must be plain strings."))
+        if key.lower() in RESERVED_DATA_KEYS or key.lower().startswith(RESERVED_DATA_PREFIXES):
+            raise InvalidNotification(
+                _("The data key '%(key)s' is reserved by FCM; choose another name.") % {"key": key}
+            )
 
 
 def _check_payload_size(notification: Notification, language: str, via_topic: bool) -> None:
