@@ -14,6 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import get_language, gettext_lazy
@@ -43,6 +49,21 @@ class Conflict(DomainError):
     default_code = "conflict"
     default_detail = gettext_lazy("The request conflicts with the current state.")
 
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = gettext_lazy("The request is too large.")
+
+
+class InvalidCursor(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_cursor"
+    default_detail = gettext_lazy("The page cursor is not valid: start again from the first page.")
+
+
+# What Django raises when a body or form is over DATA_UPLOAD_MAX_MEMORY_SIZE / _NUMBER_FIELDS.
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 ERROR_CODES = {
     exceptions.ValidationError: "validation_error",
@@ -104,6 +125,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, TOO_LARGE):
+        exc = PayloadTooLarge()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -166,6 +189,19 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
+def bad_request(request: HttpRequest, exception: Exception, *args: Any) -> HttpResponse:
+    """Django's handler400, for what it refuses before any view runs (e.g. a form with too many
+    fields read by a middleware): 413 for an oversized request, JSON under /api/."""
+    if isinstance(exception, TOO_LARGE):
+        body = error_body("payload_too_large", str(PayloadTooLarge.default_detail))
+        if request.path.startswith("/api/"):
+            return JsonResponse(body, status=413)
+        return HttpResponse(body["error"]["message"], status=413, content_type="text/plain")
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    return JsonResponse(error_body("bad_request", _("The request is not valid.")), status=400)
+
+
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Django's handler500 (production only): JSON under /api/, Django's page elsewhere."""
     if not request.path.startswith("/api/"):
@@ -222,9 +258,52 @@ class Pagination(CursorPagination):
     max_page_size = 100
     ordering = "-pk"
 
+    page_size_query_description = gettext_lazy("Results per page, from 1; more than 100 gives 100.")
+    invalid_cursor_message = InvalidCursor.default_detail
+
     def get_ordering(self, request, queryset, view):  # type: ignore[override]
         ordering = getattr(view, "cursor_ordering", self.ordering)
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        """DRF ignores a page_size it cannot read; we refuse it, as the schema says."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Send a whole number from 1.")]}
+            )
+        return min(int(raw), self.max_page_size)
+
+    def decode_cursor(self, request):
+        """DRF checks a cursor's offset but not its position, which it hands to the database:
+        a position that is no value of the ordering field is refused here, not a 500 there."""
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise InvalidCursor() from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+        if "\x00" in cursor.position:
+            raise InvalidCursor()
+        try:
+            field.to_python(cursor.position)
+        except DjangoValidationError:
+            raise InvalidCursor() from None
+        return cursor
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 # --- Throttles -----------------------------------------------------------------------------

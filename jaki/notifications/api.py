@@ -204,12 +204,12 @@ class InboxListView(APIView):
             return item.notification.body(self.context["language"])
 
     @extend_schema(
-        responses={200: Output(many=True), **error_responses(401, 404)},
+        responses={200: Output(many=True), **error_responses(400, 401)},
         summary="My notifications",
         description=(
             "Titles and bodies are in the request's language (Accept-Language), "
             "falling back to id. "
-            "404 for a cursor that is not valid."
+            "400 for a cursor or page_size that is not valid."
         ),
     )
     def get(self, request):

@@ -1,0 +1,102 @@
+"""Requests any client can send that once answered 500 answer a 4xx in the error shape."""
+
+import base64
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def production(settings):
+    settings.DEBUG = False
+    return APIClient(raise_request_exception=False)
+
+
+@pytest.mark.parametrize("depth", [100, 965, 966, 5000])
+def test_it_refuses_deeply_nested_json_with_a_400(production, depth):
+    body = "[" * depth + "]" * depth
+
+    response = production.post("/api/v1/auth/otp/", data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_it_still_reads_json_nested_a_few_levels(production):
+    response = production.post(
+        "/api/v1/auth/otp/", data='{"phone": {"a": [[1]]}}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_it_refuses_a_body_over_the_upload_limit_with_a_413(
+    production, settings, as_user, resident
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"name": "' + "x" * 2000 + '"}'
+    client = as_user(resident)
+    client.raise_request_exception = False
+
+    for method, path in [
+        ("post", "/api/v1/auth/otp/"),
+        ("patch", "/api/v1/me/"),
+        ("post", "/api/v1/devices/"),
+    ]:
+        response = getattr(client, method)(path, data=body, content_type="application/json")
+        assert response.status_code == 413, path
+        assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_it_refuses_a_form_with_too_many_fields_with_a_413(production, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    body = "&".join(f"f{i}=1" for i in range(10))
+
+    response = production.post(
+        "/admin/login/", data=body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 413
+
+
+def _cursor(raw: str) -> str:
+    return base64.b64encode(raw.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor", ["garbage", _cursor("p=notadate"), _cursor("p=\x00"), _cursor("o=-1&r=x")]
+)
+def test_it_refuses_a_bad_inbox_cursor_with_a_400(production, as_user, resident, cursor):
+    client = as_user(resident)
+    client.raise_request_exception = False
+
+    response = client.get("/api/v1/notifications/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("cursor", ["garbage", _cursor("p=\x00")])
+def test_it_refuses_a_bad_regions_cursor_with_a_400(production, cursor):
+    response = production.get("/api/v1/regions/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("page_size", ["null", "", "abc", "0", "-3", "1.5"])
+def test_it_refuses_a_bad_page_size_with_a_400(production, page_size):
+    response = production.get("/api/v1/regions/", {"page_size": page_size})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "page_size" in response.json()["error"]["fields"]
+
+
+def test_it_caps_a_large_page_size(production):
+    response = production.get("/api/v1/regions/", {"page_size": "1000"})
+
+    assert response.status_code == 200
