@@ -174,7 +174,12 @@ def _error_message(exc: exceptions.APIException, context: dict) -> str:
             "or multipart where a photo is uploaded."
         )
     if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
-        # simplejwt's bad or expired token; its own text lists token classes.
+        # simplejwt's bad or expired token; its own text lists token classes. Its token views
+        # (refresh) take no access token: what they refuse is the refresh token in the body.
+        from rest_framework_simplejwt.views import TokenViewBase  # imports DRF's generics
+
+        if isinstance(context.get("view"), TokenViewBase):
+            return _("The refresh token is not valid or has expired. Sign in again.")
         return _("The access token is not valid or has expired. Sign in again.")
     stock = STOCK_MESSAGES.get(type(exc))
     if stock is not None and (

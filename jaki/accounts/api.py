@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -114,6 +114,19 @@ class TokenObtainView(APIView):
         return Response({**tokens, "user": UserOutput(user).data})
 
 
+class TokenRotateOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+@extend_schema_view(
+    post=extend_schema(
+        responses={200: TokenRotateOutput, **error_responses(400, 401, 429)},
+        auth=[],
+        summary="Swap a refresh token for new tokens",
+        description="401 for a refresh token that is not valid, expired or already used.",
+    )
+)
 class TokenRotateView(TokenRefreshView):
     """Swap a refresh token for a new access and refresh pair; the old refresh stops working."""
 
