@@ -59,3 +59,68 @@ def test_a_bad_refresh_token_is_called_a_refresh_token(api_client, language, mes
 
     assert response.status_code == 401
     assert response.json()["error"]["message"] == message
+
+
+@pytest.mark.parametrize("parameter", ["parent", "level"])
+def test_it_refuses_an_empty_query_parameter(api_client, parameter):
+    response = api_client.get("/api/v1/regions/", {parameter: ""})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {parameter: ["Bidang ini tidak boleh kosong."]}
+
+
+def test_an_invalid_choice_is_not_echoed_back(as_user, resident):
+    response = as_user(resident).patch("/api/v1/me/", {"language": "x" * 1_000_000}, format="json")
+
+    assert response.status_code == 400
+    assert len(response.content) < 500
+    assert response.json()["error"]["fields"]["language"] == [
+        "Ini bukan salah satu nilai yang diizinkan."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"lat": "x", "lon": "1"}, "lat", "Masukkan angka yang valid."),
+        ({"phone": ["a"]}, "phone", "Bukan teks yang valid."),
+    ],
+)
+def test_stock_messages_are_indonesian(as_user, resident, body, field, message):
+    client = as_user(resident)
+    if field == "lat":
+        response = client.get("/api/v1/regions/locate/", body)
+    else:
+        response = client.post("/api/v1/auth/otp/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"][field] == [message]
+
+
+def test_an_empty_json_body_is_refused_in_indonesian(as_user, resident):
+    response = as_user(resident).post(
+        "/api/v1/devices/", data="null", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Kirim isian sebagai objek JSON."
+
+
+@pytest.mark.parametrize("key", ["", " lead", "kunci-é", "a" * 256])
+def test_an_idempotency_key_outside_the_documented_rules_is_refused(as_user, resident, key):
+    response = as_user(resident).post(
+        "/api/v1/devices/",
+        {"token": "t1", "platform": "android"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+    assert response.status_code == 400
+
+
+def test_the_schema_documents_the_idempotency_key_rules(schema):
+    parameters = schema["paths"]["/api/v1/devices/"]["post"]["parameters"]
+    key = next(p for p in parameters if p["name"] == "Idempotency-Key")
+
+    assert key["schema"]["maxLength"] == 255
+    assert key["schema"]["minLength"] == 1
