@@ -22,6 +22,11 @@ class PhoneField(serializers.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "help_text",
+            "A valid phone number, Indonesian unless it starts with a country code: "
+            "'0812-3456-7890', '62812…' or '+62 812…'. Any other number is a 400.",
+        )
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
