@@ -100,3 +100,49 @@ def test_it_caps_a_large_page_size(production):
     response = production.get("/api/v1/regions/", {"page_size": "1000"})
 
     assert response.status_code == 200
+
+
+def _operations(client, want):
+    """Every operation of the live schema that `want(operation)` picks, path parameters filled:
+    an endpoint added later is covered without being listed."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if want(operation):
+                filled = path
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "path":
+                        filled = filled.replace("{" + parameter["name"] + "}", "x")
+                yield method, filled
+
+
+def test_no_operation_with_a_body_answers_500_to_hostile_bodies(
+    production, settings, as_user, resident
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    client = as_user(resident)
+    client.raise_request_exception = False
+    hostile = ["[" * 5000 + "]" * 5000, '{"a": "' + "x" * 20_000 + '"}', "null", "[]", '"x"']
+
+    operations = list(_operations(client, lambda operation: "requestBody" in operation))
+    assert operations
+    for method, path in operations:
+        for body in hostile:
+            response = getattr(client, method)(path, data=body, content_type="application/json")
+            assert 400 <= response.status_code < 500, (method, path, body[:20])
+            assert "error" in response.json()
+
+
+def test_no_cursor_list_answers_500_to_a_forged_cursor(production, as_user, resident):
+    client = as_user(resident)
+    client.raise_request_exception = False
+    has_cursor = lambda operation: any(  # noqa: E731
+        p["name"] == "cursor" for p in operation.get("parameters", [])
+    )
+
+    operations = list(_operations(client, has_cursor))
+    assert len(operations) >= 2
+    for _method, path in operations:
+        for cursor in ["garbage", _cursor("p=notadate"), _cursor("p=\x00"), _cursor("r=1&p=1")]:
+            response = client.get(path, {"cursor": cursor})
+            assert response.status_code in (200, 400), (path, cursor)
