@@ -4,6 +4,7 @@ Errors always look like ``{"error": {"code": …, "message": …, "fields": {…
 for validation errors), whatever raised them: DRF, Django, a domain error, or a bug in production.
 """
 
+import base64
 import functools
 import hashlib
 import json
@@ -11,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.cache import cache
@@ -351,6 +353,9 @@ class Pagination(CursorPagination):
     def decode_cursor(self, request):
         """DRF checks a cursor's offset but not its position, which it hands to the database:
         a position that is no value of the ordering field is refused here, not a 500 there."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not _cursor_tokens_known(encoded):
+            raise InvalidCursor()  # DRF would read it as the first page
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:
@@ -371,7 +376,19 @@ class Pagination(CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"]["minLength"] = 1
         return parameters
+
+
+def _cursor_tokens_known(encoded: str) -> bool:
+    """Whether a cursor is one DRF could have written: base64 of o=, r= and p= tokens only."""
+    try:
+        querystring = base64.b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    tokens = parse_qs(querystring, keep_blank_values=True)
+    return bool(tokens) and set(tokens) <= {"o", "r", "p"}
 
 
 # --- Throttles -----------------------------------------------------------------------------

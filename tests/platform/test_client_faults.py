@@ -79,7 +79,7 @@ def test_it_refuses_a_bad_inbox_cursor_with_a_400(production, as_user, resident,
     assert response.json()["error"]["code"] == "invalid_cursor"
 
 
-@pytest.mark.parametrize("cursor", ["garbage", _cursor("p=\x00")])
+@pytest.mark.parametrize("cursor", ["garbage", _cursor("p=\x00"), _cursor("abc"), "", "é"])
 def test_it_refuses_a_bad_regions_cursor_with_a_400(production, cursor):
     response = production.get("/api/v1/regions/", {"cursor": cursor})
 
