@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format messages migrate seed worker beat bench clean
+.PHONY: run test fuzz install lint format messages migrate seed worker beat bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ run: install
 
 test: install
 	CELERY_TASK_ALWAYS_EAGER=true $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: install
+	bash .ci/fuzz
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,19 +4,28 @@ Errors always look like ``{"error": {"code": …, "message": …, "fields": {…
 for validation errors), whatever raised them: DRF, Django, a domain error, or a bug in production.
 """
 
+import base64
 import functools
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
@@ -46,6 +55,21 @@ class Conflict(DomainError):
     default_detail = gettext_lazy("The request conflicts with the current state.")
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = gettext_lazy("The request is too large.")
+
+
+class InvalidCursor(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_cursor"
+    default_detail = gettext_lazy("The page cursor is not valid: start again from the first page.")
+
+
+# What Django raises when a body or form is over DATA_UPLOAD_MAX_MEMORY_SIZE / _NUMBER_FIELDS.
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
 ERROR_CODES = {
     exceptions.ValidationError: "validation_error",
     exceptions.ParseError: "parse_error",
@@ -71,6 +95,39 @@ STOCK_MESSAGES = {
 }
 
 
+# DRF's stock field messages that its own Indonesian catalogue leaves in English: listed here so
+# that `make messages` puts them in ours, which Django reads before DRF's (LOCALE_PATHS first).
+DRF_UNTRANSLATED = (
+    gettext_noop("A valid number is required."),
+    gettext_noop("A valid integer is required."),
+    gettext_noop("Datetime value out of range."),
+    gettext_noop("Ensure this field has at least {min_length} elements."),
+    gettext_noop("Ensure this field has no more than {max_length} elements."),
+    gettext_noop('Expected a list of items but got type "{input_type}".'),
+    gettext_noop("Integer value too large to convert to float"),
+    gettext_noop("Invalid data. Expected a dictionary, but got {datatype}."),
+    gettext_noop("Invalid input."),
+    gettext_noop("Invalid value."),
+    gettext_noop("Must be a valid UUID."),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("String value too large."),
+    gettext_noop("Surrogate characters are not allowed: U+{code_point:X}."),
+    gettext_noop("This dictionary may not be empty."),
+    gettext_noop("This list may not be empty."),
+    gettext_noop("This value does not match the required pattern."),
+    gettext_noop("This field must be unique."),
+    gettext_noop("Malformed request."),
+)
+
+# DRF messages replaced by their code: "No data provided" is never translated, and an invalid
+# choice echoes the whole input (which may be a megabyte) back.
+MESSAGES_BY_CODE = {
+    "null": gettext_lazy("Send the fields as a JSON object."),
+    "invalid_choice": gettext_lazy("This is not one of the allowed values."),
+}
+
+
 def request_language() -> str:
     """`id` or `en`: the language LocaleMiddleware picked from Accept-Language (default id)."""
     return "en" if (get_language() or "id").startswith("en") else "id"
@@ -88,6 +145,9 @@ def _flatten(detail: Any) -> list[str]:
         return [m for value in detail.values() for m in _flatten(value)]
     if isinstance(detail, list):
         return [m for value in detail for m in _flatten(value)]
+    replacement = MESSAGES_BY_CODE.get(getattr(detail, "code", None))
+    if replacement is not None and (detail.code != "null" or str(detail) == "No data provided"):
+        return [str(replacement)]
     return [force_str(detail)]
 
 
@@ -106,6 +166,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, TOO_LARGE):
+        exc = PayloadTooLarge()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -153,7 +215,12 @@ def _error_message(exc: exceptions.APIException, context: dict) -> str:
             "or multipart where a photo is uploaded."
         )
     if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
-        # simplejwt's bad or expired token; its own text lists token classes.
+        # simplejwt's bad or expired token; its own text lists token classes. Its token views
+        # (refresh) take no access token: what they refuse is the refresh token in the body.
+        from rest_framework_simplejwt.views import TokenViewBase  # imports DRF's generics
+
+        if isinstance(context.get("view"), TokenViewBase):
+            return _("The refresh token is not valid or has expired. Sign in again.")
         return _("The access token is not valid or has expired. Sign in again.")
     stock = STOCK_MESSAGES.get(type(exc))
     if stock is not None and (
@@ -166,6 +233,19 @@ def _error_message(exc: exceptions.APIException, context: dict) -> str:
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in JSON, not with an HTML page."""
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception, *args: Any) -> HttpResponse:
+    """Django's handler400, for what it refuses before any view runs (e.g. a form with too many
+    fields read by a middleware): 413 for an oversized request, JSON under /api/."""
+    if isinstance(exception, TOO_LARGE):
+        body = error_body("payload_too_large", str(PayloadTooLarge.default_detail))
+        if request.path.startswith("/api/"):
+            return JsonResponse(body, status=413)
+        return HttpResponse(body["error"]["message"], status=413, content_type="text/plain")
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    return JsonResponse(error_body("bad_request", _("The request is not valid.")), status=400)
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -201,13 +281,39 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     return {code: ErrorSerializer for code in statuses}
 
 
+# 1 to 255 visible ASCII characters, spaces only inside: the schema states the same rule.
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
+
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
-    type=str,
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": IDEMPOTENCY_KEY_PATTERN},
     location=OpenApiParameter.HEADER,
     required=False,
-    description="Retry-safe key: the same key from the same user returns the first result.",
+    description=(
+        "Retry-safe key of 1 to 255 visible ASCII characters: the same key from the same user "
+        "returns the first result."
+    ),
 )
+
+
+# --- Query parameters ----------------------------------------------------------------------
+
+
+class QueryInput(serializers.Serializer):
+    """Base of a view's query-parameter serializer.
+
+    DRF reads `?parent=` as if the optional parameter were absent; the schema says a given value
+    may not be empty (minLength 1), so refuse it as DRF refuses an empty body field."""
+
+    def to_internal_value(self, data):
+        blank = {
+            name: [_("This field may not be blank.")]
+            for name, field in self.fields.items()
+            if data.get(name) == "" and not getattr(field, "allow_blank", False)
+        }
+        if blank:
+            raise exceptions.ValidationError(blank)
+        return super().to_internal_value(data)
 
 
 # --- Pagination ----------------------------------------------------------------------------
@@ -224,9 +330,67 @@ class Pagination(CursorPagination):
     max_page_size = 100
     ordering = "-pk"
 
+    page_size_query_description = gettext_lazy("Results per page, from 1; more than 100 gives 100.")
+    invalid_cursor_message = InvalidCursor.default_detail
+
     def get_ordering(self, request, queryset, view):  # type: ignore[override]
         ordering = getattr(view, "cursor_ordering", self.ordering)
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        """DRF ignores a page_size it cannot read; we refuse it, as the schema says."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Send a whole number from 1.")]}
+            )
+        return min(int(raw), self.max_page_size)
+
+    def decode_cursor(self, request):
+        """DRF checks a cursor's offset but not its position, which it hands to the database:
+        a position that is no value of the ordering field is refused here, not a 500 there."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not _cursor_tokens_known(encoded):
+            raise InvalidCursor()  # DRF would read it as the first page
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise InvalidCursor() from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+        if "\x00" in cursor.position:
+            raise InvalidCursor()
+        try:
+            field.to_python(cursor.position)
+        except DjangoValidationError:
+            raise InvalidCursor() from None
+        return cursor
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"]["minLength"] = 1
+        return parameters
+
+
+def _cursor_tokens_known(encoded: str) -> bool:
+    """Whether a cursor is one DRF could have written: base64 of o=, r= and p= tokens only."""
+    try:
+        querystring = base64.b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    tokens = parse_qs(querystring, keep_blank_values=True)
+    return bool(tokens) and set(tokens) <= {"o", "r", "p"}
 
 
 # --- Throttles -----------------------------------------------------------------------------
@@ -294,7 +458,7 @@ def idempotent(handler: Callable) -> Callable:
         user_id = getattr(request.user, "pk", None)
         if key is None or user_id is None:
             return handler(view, request, *args, **kwargs)
-        if not (0 < len(key) <= 255) or not key.isprintable():
+        if len(key) > 255 or not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
             raise IdempotencyKeyInvalid()
 
         fingerprint = hashlib.sha256(

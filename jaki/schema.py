@@ -6,7 +6,18 @@ from drf_spectacular import openapi
 
 class AutoSchema(openapi.AutoSchema):
     """Names nested serializers after their view (`OTPRequestView.Input` -> `OTPRequestInput`),
-    so every view can keep the house's `Input`/`Output` classes without component clashes."""
+    so every view can keep the house's `Input`/`Output` classes without component clashes.
+
+    Documents the 401 of every view that reads tokens: even where anyone may call it, a bad or
+    expired token is refused rather than ignored."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if self.view.get_authenticators() and "401" not in responses:
+            from jaki.api import ErrorSerializer  # jaki.api imports DRF's generics: load it late
+
+            responses["401"] = self._get_response_for_code(ErrorSerializer, "401")
+        return responses
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False):
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)

@@ -28,3 +28,4 @@ if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler500 = "jaki.api.server_error"
+handler400 = "jaki.api.bad_request"

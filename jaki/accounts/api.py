@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -29,6 +29,11 @@ class PhoneField(serializers.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "help_text",
+            "A valid phone number, Indonesian unless it starts with a country code: "
+            "'0812-3456-7890', '62812…' or '+62 812…'. Any other number is a 400.",
+        )
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -156,6 +161,19 @@ class TokenRotateSerializer(TokenRefreshSerializer):
         return services.tokens_rotate(refresh=attrs["refresh"])
 
 
+class TokenRotateOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+@extend_schema_view(
+    post=extend_schema(
+        responses={200: TokenRotateOutput, **error_responses(400, 401, 429)},
+        auth=[],
+        summary="Swap a refresh token for new tokens",
+        description="401 for a refresh token that is not valid, expired or already used.",
+    )
+)
 class TokenRotateView(TokenRefreshView):
     """Swap a refresh token for a new access and refresh pair; the old refresh stops working,
     and presenting it again ends the whole session (every token of that login)."""
@@ -167,10 +185,10 @@ class TokenRotateView(TokenRefreshView):
 
 
 class LogoutView(APIView):
-    permission_classes = [IsAuthenticated]
-
     """End this login: its tokens stop working and this phone (`device`, its push token) gets no
     more pushes. `everywhere` ends every login and stops every phone of the user."""
+
+    permission_classes = [IsAuthenticated]
 
     class Input(serializers.Serializer):
         refresh = serializers.CharField()

@@ -105,7 +105,8 @@ class DeviceRegisterView(APIView):
         summary="Register a device for push",
         description=(
             "201 for a new token, 200 for a known one. A token registered by someone else "
-            "(a phone that changed hands) moves to the caller; an inactive one is reactivated."
+            "(a phone that changed hands) moves to the caller; an inactive one is reactivated. "
+            "lat and lon come together: one without the other is a 400."
         ),
     )
     @idempotent
@@ -133,8 +134,8 @@ class DeviceDetailView(APIView):
         responses={200: DeviceOutput, **error_responses(400, 401, 404)},
         summary="Update a device's location or language",
         description=(
-            "The kelurahan is resolved again from lat/lon. 404 for a token that is not an "
-            "active device of the caller."
+            "The kelurahan is resolved again from lat/lon, which come together (one without "
+            "the other is a 400). 404 for a token that is not an active device of the caller."
         ),
     )
     def patch(self, request, token: str):
@@ -204,12 +205,12 @@ class InboxListView(APIView):
             return item.notification.body(self.context["language"])
 
     @extend_schema(
-        responses={200: Output(many=True), **error_responses(401, 404)},
+        responses={200: Output(many=True), **error_responses(400, 401)},
         summary="My notifications",
         description=(
             "Titles and bodies are in the request's language (Accept-Language), "
             "falling back to id. "
-            "404 for a cursor that is not valid."
+            "400 for a cursor or page_size that is not valid."
         ),
     )
     def get(self, request):

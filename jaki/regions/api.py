@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jaki.api import Pagination, error_responses
+from jaki.api import Pagination, QueryInput, error_responses
 from jaki.regions import selectors
 from jaki.regions.models import Region
 
@@ -67,7 +67,7 @@ class RegionListView(APIView):
     pagination_class = Pagination
     cursor_ordering = "code"
 
-    class Input(serializers.Serializer):
+    class Input(QueryInput):
         level = serializers.ChoiceField(choices=Region.Level.choices, required=False)
         parent = serializers.CharField(
             required=False, max_length=64, help_text="The code of the parent region."
@@ -111,7 +111,7 @@ class LocateView(APIView):
 
     permission_classes = [AllowAny]
 
-    class Input(serializers.Serializer):
+    class Input(QueryInput):
         # DRF's FloatField already refuses nan and inf.
         lat = serializers.FloatField(
             min_value=-90, max_value=90, help_text="Latitude in degrees (WGS84)."

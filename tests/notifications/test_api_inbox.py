@@ -128,11 +128,11 @@ def test_items_sent_in_the_same_instant_all_appear_once(resident, as_user):
     assert titles == ["N4", "N3", "N2", "N1", "N0"]  # ties broken by id, newest first
 
 
-def test_a_bad_cursor_is_not_found(resident, as_user):
+def test_a_bad_cursor_is_refused(resident, as_user):
     response = as_user(resident).get("/api/v1/notifications/", {"cursor": "garbage"})
 
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
 
 
 @pytest.mark.parametrize("items", [1, 30])

@@ -60,3 +60,4 @@ urlpatterns = [
     path("", include(project_urlpatterns)),
 ]
 handler500 = "jaki.api.server_error"
+handler400 = "jaki.api.bad_request"
