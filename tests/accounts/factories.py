@@ -24,6 +24,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    class Meta:
+        skip_postgeneration_save = True  # the role hook only adds a group: nothing to save
+
     is_staff = True
     organisation = factory.SubFactory(OrganisationFactory)
 
