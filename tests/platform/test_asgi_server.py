@@ -5,6 +5,7 @@ opens more PostgreSQL connections than its threads (or pool) allow, however many
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -159,7 +160,7 @@ def _hammer(server, headers: dict, clients: int = 32, rounds: int = 4) -> list[i
     [
         # make run: a2wsgi's fixed pool of WEB_THREADS threads, one persistent connection each.
         ("make run", 3),
-        # production HTTP: granian's WEB_THREADS blocking threads per worker.
+        # production HTTP: granian's WEB_THREADS blocking threads per worker, as many pooled.
         ("web", 3),
         # the websocket process: psycopg's pool, DATABASE_POOL_MAX_SIZE.
         ("ws", 2),
@@ -188,3 +189,29 @@ def test_database_connections_stay_within_the_configured_bound_under_load(
 
     assert set(statuses) == {200}
     assert 0 < backends.peak <= bound, "\n".join(map(repr, backends.at_peak))
+
+
+@pytest.mark.postgres
+def test_the_web_process_keeps_its_bound_when_granian_retires_idle_threads(
+    transactional_db, tmp_path
+):
+    from django.db import connection
+
+    user = UserFactory()
+    bearer = {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+    env = {
+        **UNLIMITED,
+        "DATABASE_CONN_MAX_AGE": "60",
+        "WEB_THREADS": "3",
+        # granian's shortest: idle threads end 5 s after their last request.
+        "GRANIAN_BLOCKING_THREADS_IDLE_TIMEOUT": "5",
+    }
+    web = run_procfile_process("web", tmp_path / "web.log", env=env, WEB_CONCURRENCY="1")
+
+    with web as running, _BackendCounter({connection.connection.info.backend_pid}) as backends:
+        before = _hammer(running, bearer, rounds=2)
+        time.sleep(7)  # a real server's idle timer: its threads end and new ones start
+        after = _hammer(running, bearer, rounds=2)
+
+    assert set(before + after) == {200}
+    assert 0 < backends.peak <= 3, "\n".join(map(repr, backends.at_peak))
