@@ -98,9 +98,25 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Threads serving HTTP in one process (granian's --blocking-threads in deploy/Procfile, a2wsgi's
+# fixed pool in jaki/asgi.py). Without a pool each keeps at most one persistent connection; with
+# one (deploy/: granian retires idle threads without closing theirs) the process holds at most
+# DATABASE_POOL_MAX_SIZE.
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOL_MAX_SIZE:
+        # psycopg's pool, shared by the process's threads (deploy/Procfile `web:` and `ws:`);
+        # Django refuses persistent connections beside it.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker, channel layer ---------------------------------------------

@@ -1,4 +1,5 @@
-"""WSGI entry point, for servers that cannot speak ASGI (the websocket needs `asgi.py`)."""
+"""WSGI entry point: all HTTP in production (granian, deploy/Procfile `web:`), and behind
+a2wsgi in `asgi.py` for `make run`; the websocket needs `asgi.py`."""
 
 import os
 

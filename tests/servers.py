@@ -1,5 +1,7 @@
-"""The real ASGI server (`uvicorn jaki.asgi:application`, as `make run` starts it) for tests that
-must go through the wire: websocket handshakes as phones make them, proxy headers, logs.
+"""The real servers for tests that must go through the wire: websocket handshakes as phones
+make them, proxy headers, logs, database connections. `run_asgi_server` is the one `make run`
+starts (`uvicorn jaki.asgi:application`: HTTP through a2wsgi, websockets through Channels);
+`run_procfile_process("web" | "ws", …)` starts a production process from deploy/Procfile.
 
 Use the `asgi_server` fixture (tests/conftest.py) for a server with the default environment, or
 `run_asgi_server(env={...})` for one with extra environment variables (e.g. NUM_PROXIES):
@@ -25,6 +27,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -32,7 +35,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,6 +54,7 @@ _HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 class Response:
     status: int
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     def json(self):
         return json.loads(self.body)
@@ -78,9 +82,9 @@ class AsgiServer:
         )
         try:
             with _HTTP.open(request, timeout=10) as response:
-                return Response(response.status, response.read())
+                return Response(response.status, response.read(), _headers(response))
         except urllib.error.HTTPError as error:
-            return Response(error.code, error.read())
+            return Response(error.code, error.read(), _headers(error))
 
     def get(self, path: str, **kwargs) -> Response:
         return self.request("GET", path, **kwargs)
@@ -106,6 +110,11 @@ class AsgiServer:
         return connect(self.ws_url + path, origin=origin, proxy=None, **kwargs)
 
 
+def _headers(response) -> dict[str, str]:
+    """Lowercased names: granian sends them lowercase, uvicorn as written."""
+    return {name.lower(): value for name, value in response.headers.items()}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -126,20 +135,66 @@ def current_database_url() -> str:
 
 @contextlib.contextmanager
 def run_asgi_server(log_path: Path, env: dict[str, str] | None = None) -> Iterator[AsgiServer]:
-    """Start the server, wait until it answers /healthz, yield it, stop it."""
+    """Start the server `make run` starts, wait until it answers /healthz, yield it, stop it."""
     port = _free_port()
+    command = [str(UVICORN), "jaki.asgi:application", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--lifespan", "off"]
+    with _run(command, port, log_path, env or {}) as server:
+        yield server
+
+
+def procfile_command(name: str, port: int, **values: str) -> tuple[list[str], dict[str, str]]:
+    """deploy/Procfile's `name:` line as argv (this virtualenv's executable, bound to loopback:
+    the Procfile's 0.0.0.0 is for a container; click keeps the last --host) and the variables
+    its `env K=V` prefix sets. `${VAR:-default}` takes `values[VAR]`, else the default."""
+    line = next(
+        line
+        for line in (PROJECT / "deploy" / "Procfile").read_text().splitlines()
+        if line.startswith(f"{name}:")
+    )
+    line = re.sub(
+        r"\$\{(\w+):-([^}]*)\}",
+        lambda m: values.get(m.group(1), m.group(2)),
+        line.removeprefix(f"{name}:"),
+    )
+    argv = shlex.split(line)
+    environment = {}
+    if argv[0] == "env":
+        argv.pop(0)
+        while "=" in argv[0]:
+            key, _, value = argv.pop(0).partition("=")
+            environment[key] = value
+    argv[0] = str(Path(sys.executable).with_name(argv[0]))
+    return [*argv, "--host", "127.0.0.1"], environment
+
+
+@contextlib.contextmanager
+def run_procfile_process(
+    name: str, log_path: Path, env: dict[str, str] | None = None, **values: str
+) -> Iterator[AsgiServer]:
+    """Start deploy/Procfile's `name:` process (`web`, `ws`) as production runs it, with `env`
+    and `values` for its `${VAR:-default}` (e.g. WEB_CONCURRENCY="1")."""
+    port = _free_port()
+    # As a shell would: `${VAR:-…}` sees the process's environment too.
+    values = {**(env or {}), "PORT": str(port), **values}
+    command, environment = procfile_command(name, port, **values)
+    with _run(command, port, log_path, {**environment, **(env or {})}) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _run(command: list[str], port: int, log_path: Path, env: dict[str, str]):
     environment = {
         **os.environ,
-        "DATABASE_URL": current_database_url(),
         # Nothing held open after the test: the test database is flushed, then dropped.
         "DATABASE_CONN_MAX_AGE": "0",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "PYTHONUNBUFFERED": "1",
         **({"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}),
-        **(env or {}),
+        **env,
     }
-    command = [str(UVICORN), "jaki.asgi:application", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--lifespan", "off"]
+    if "DATABASE_URL" not in env:
+        environment["DATABASE_URL"] = current_database_url()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, cwd=PROJECT, env=environment, stdout=log, stderr=subprocess.STDOUT
@@ -161,11 +216,11 @@ def _wait_until_up(server: AsgiServer) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"the ASGI server exited:\n{server.log()}")
+            raise RuntimeError(f"the server exited:\n{server.log()}")
         try:
             if server.get("/healthz").status == 200:
                 return
         except OSError:
             pass
         time.sleep(0.1)  # waiting for a process to listen, not for the clock
-    raise RuntimeError(f"the ASGI server did not start:\n{server.log()}")
+    raise RuntimeError(f"the server did not start:\n{server.log()}")

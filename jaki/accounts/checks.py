@@ -141,7 +141,7 @@ def check_production_has_no_stand_ins(app_configs, **kwargs) -> list[Error]:
 
 
 def refuse_to_start_if_misconfigured() -> None:
-    """uvicorn, gunicorn and Celery run no system checks: in production the entry points call
+    """granian, uvicorn and Celery run no system checks: in production the entry points call
     this, so a process with an error above exits at start (SystemCheckError) instead of serving.
     Only errors stop it; `check --deploy` in CI also fails on warnings."""
     if settings.PRODUCTION:

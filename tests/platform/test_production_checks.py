@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.fcm import FakeFCM
+from tests.servers import procfile_command
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -96,6 +97,17 @@ def test_the_web_server_refuses_to_start_without_redis(production_env):
     assert server.returncode != 0
     assert "production.E001" in server.stderr
     assert "REDIS_URL" in server.stderr
+
+
+def test_the_procfiles_web_process_refuses_to_start_without_redis(production_env):
+    env = {key: value for key, value in production_env.items() if key != "REDIS_URL"}
+    command, _ = procfile_command("web", port=0, WEB_CONCURRENCY="1")
+
+    server = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert server.returncode != 0
+    assert "production.E001" in server.stdout + server.stderr
+    assert "REDIS_URL" in server.stdout + server.stderr
 
 
 def test_seed_demo_refuses_to_run_in_production(settings, db):
