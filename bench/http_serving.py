@@ -1,6 +1,6 @@
 """Benchmark: the HTTP API as deploy serves it, against Django's WSGI handler in-process (issue 13).
 
-    .venv/bin/python bench/http_serving.py [--quick] [--duration 6] [--keep-db]
+    .venv/bin/python bench/http_serving.py [--quick] [--duration 6] [--procfile P] [--keep-db]
 
 Needs Debian's `wrk` (`apt-get install -y wrk`), PostgreSQL and Redis. DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/jaki_bench) names the server: the bench creates its own
@@ -11,7 +11,8 @@ a few inbox items, then in one run:
 - the framework floor: CPU per request of Django's WSGI handler (`jaki.wsgi.application`)
   called in this process with a prepared environ, same database, same request;
 - the production layout: the `web:` line of deploy/Procfile (so it measures what deploy runs,
-  uvicorn or granian), on loopback, `DEBUG=false`, throttles lifted with THROTTLE_*;
+  uvicorn or granian; `--procfile` measures another line), on loopback, `DEBUG=false`, throttles
+  lifted with THROTTLE_*, WEB_CONCURRENCY and PORT as the line reads them;
 - the baseline: `uvicorn` with Django's ASGI handler (bench/http_serving_asgi.py), the layout
   before issue 13, with DATABASE_CONN_MAX_AGE=0 so it cannot exhaust a shared PostgreSQL.
 Each endpoint is driven by wrk at 1 and 32 connections (a generated Lua script sets method, body
@@ -184,9 +185,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def procfile_web_argv(port: int) -> list[str]:
-    """deploy/Procfile's `web:` command with ${VAR:-default} expanded, bound to loopback."""
-    procfile = (ROOT / "deploy" / "Procfile").read_text()
+def procfile_web_argv(procfile_path: Path, port: int) -> list[str]:
+    """The Procfile's `web:` command with ${VAR:-default} expanded, bound to loopback."""
+    procfile = procfile_path.read_text()
     line = next(row[4:] for row in procfile.splitlines() if row.startswith("web:"))
     variables = {**os.environ, "PORT": str(port)}
     line = re.sub(
@@ -277,7 +278,8 @@ def error_lines(server: Server, most: int = 3) -> list[str]:
     found: list[str] = []
     for line in server.log.read_text(errors="replace").splitlines():
         line = re.sub(r"\d+", "N", line.strip())[:160]
-        if re.search(r"error|fatal|exception", line, re.I) and line not in found:
+        noisy = re.search(r"\b(INFO|DEBUG)\b", line)
+        if not noisy and re.search(r"error|fatal|exception", line, re.I) and line not in found:
             found.append(line)
     return found[:most]
 
@@ -422,11 +424,15 @@ def verdict(ok: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 s per measurement (smoke run)")
+    parser.add_argument("--quick", action="store_true", help="1 s per measurement (smoke run)")
     parser.add_argument("--duration", type=int, default=6, help="seconds per wrk run")
+    parser.add_argument(
+        "--procfile", type=Path, default=ROOT / "deploy" / "Procfile", help="whose web: line"
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database")
     args = parser.parse_args()
-    seconds = 2 if args.quick else args.duration
+    seconds = 1 if args.quick else args.duration
+    began = time.monotonic()
     floor_seconds = 0.4 if args.quick else 2.0
 
     if not shutil.which("wrk"):
@@ -461,7 +467,13 @@ def main() -> int:
         from django.db import connection
 
         token = seed()
-        print(f"Database: {connection.settings_dict['NAME']}, Redis {env['REDIS_URL']}")
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_connections")
+            (max_connections,) = cursor.fetchone()
+        print(
+            f"Database: {connection.settings_dict['NAME']} (server max_connections "
+            f"{max_connections}), Redis {env['REDIS_URL']}"
+        )
         own_pid = connection.cursor().connection.info.backend_pid
 
         print(f"Floor: jaki.wsgi.application in-process, {floor_seconds} s CPU per endpoint")
@@ -470,7 +482,7 @@ def main() -> int:
         scripts = {e.label: lua_script(e, token, tmp) for e in ENDPOINTS}
 
         port = free_port()
-        web_argv = procfile_web_argv(port)
+        web_argv = procfile_web_argv(args.procfile, port)
         workers = int(option(web_argv, "--workers", "1"))
         web = Server("web", web_argv, port, workers)
         baseline_port = free_port()
@@ -487,7 +499,7 @@ def main() -> int:
         servers += [web, baseline]
         bound, bound_how = connection_bound(web_argv, workers)
 
-        print(f"Production layout (deploy/Procfile web:): {shlex.join(web_argv)}")
+        print(f"Production layout ({args.procfile.name} web:): {shlex.join(web_argv)}")
         start(web, env, tmp)
         peak_all = 0
         with BackendPoller(db_url, {own_pid}) as poller:
@@ -508,7 +520,7 @@ def main() -> int:
         print(f"Baseline (Django's ASGI handler): {shlex.join(baseline.argv)}")
         start(baseline, env | {"DATABASE_CONN_MAX_AGE": "0"}, tmp)
         drive(baseline, ME, 4, 1, scripts[ME.label])
-        for connections in (1, 32):
+        for connections in (32,) if args.quick else (1, 32):
             baseline.results[ME.label, connections] = drive(
                 baseline, ME, connections, seconds, scripts[ME.label]
             )
@@ -575,6 +587,7 @@ def main() -> int:
         f"PostgreSQL backends: peak {peak_64} at 64 connections ({peak_all} over the earlier "
         f"runs), bound {bound if bound is not None else 'none'} ({bound_how})",
     )
+    print(f"\nThe run took {time.monotonic() - began:.0f} s.")
     return 1 if failed else 0
 
 
