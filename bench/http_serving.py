@@ -203,6 +203,8 @@ def procfile_web_argv(procfile_path: Path, port: int) -> list[str]:
             argv[i] = "--host=127.0.0.1"
     if (BIN / argv[0]).exists():
         argv[0] = str(BIN / argv[0])
+    elif not shutil.which(argv[0]):
+        raise SystemExit(f"{argv[0]} (the web: line's server) is not installed: make install")
     return argv
 
 
@@ -332,7 +334,9 @@ def lua_script(endpoint: Endpoint, token: str, tmp: Path) -> Path:
 def drive(server: Server, endpoint: Endpoint, connections: int, seconds: int, lua: Path) -> Load:
     url = f"http://127.0.0.1:{server.port}{endpoint.path}"
     threads = min(connections, 2)
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua]
+    # --timeout 10s: a slow answer counts in the latency instead of as a socket error.
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    argv += ["--latency", "-s", lua]
     before = tree_cpu_seconds(server.process.pid)
     out = subprocess.run([*map(str, argv), url], capture_output=True, text=True, check=True)
     cpu = tree_cpu_seconds(server.process.pid) - before
@@ -517,7 +521,10 @@ def main() -> int:
         stop(web)
         web_errors = error_lines(web)
 
-        print(f"Baseline (Django's ASGI handler): {shlex.join(baseline.argv)}")
+        print(
+            "Baseline (Django's ASGI handler, DATABASE_CONN_MAX_AGE=0 so that it cannot exhaust"
+            f" a shared PostgreSQL): {shlex.join(baseline.argv)}"
+        )
         start(baseline, env | {"DATABASE_CONN_MAX_AGE": "0"}, tmp)
         drive(baseline, ME, 4, 1, scripts[ME.label])
         for connections in (32,) if args.quick else (1, 32):
