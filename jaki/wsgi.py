@@ -12,3 +12,7 @@ application = get_wsgi_application()
 from jaki.accounts.checks import refuse_to_start_if_misconfigured  # noqa: E402
 
 refuse_to_start_if_misconfigured()
+
+from jaki.startup import freeze_startup_objects  # noqa: E402
+
+freeze_startup_objects()

@@ -1,10 +1,11 @@
-"""Accounts reads that run on every request: is this token's session still open?"""
+"""Accounts reads that run on every request: who holds this token, and is its session open?"""
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 
-from jaki.accounts.models import Session
+from jaki.accounts.models import Session, User
 
 # The claim, set at login, that every token of a session carries (simplejwt copies it from the
 # refresh token into its access tokens and keeps it across rotation).
@@ -37,3 +38,15 @@ def session_cache_seconds() -> int:
     # Long enough to spare the database; a revoked answer outlives every access token of the
     # session, and refresh always re-reads the row.
     return int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + 60
+
+
+def user_signed_in(*, public_id: str) -> User:
+    """The user an access token names, loaded once per request with what answering about them
+    needs: their organisation, and `has_roles`, so that a resident (who holds none) is spared
+    the roles query. Raises User.DoesNotExist."""
+    holds_a_role = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+    return (
+        User.objects.select_related("organisation")
+        .annotate(has_roles=Exists(holds_a_role))
+        .get(public_id=public_id)
+    )

@@ -87,3 +87,32 @@ def test_after_erasure_the_same_phone_starts_a_new_account(api_client, login):
 
     assert second["user"]["id"] != first["user"]["id"]
     assert User.objects.count() == 2
+
+
+def test_me_costs_a_resident_one_query(api_client, login, django_assert_num_queries):
+    tokens = login(PHONE)
+    api_client.get("/api/v1/me/", **bearer(tokens))  # the session's open state is now cached
+
+    # The user, with the knowledge that they hold no role: no roles query.
+    with django_assert_num_queries(1):
+        response = api_client.get("/api/v1/me/", **bearer(tokens))
+
+    assert response.status_code == 200
+    assert response.json()["roles"] == []
+
+
+def test_me_shows_a_staff_members_roles_and_organisation_in_two_queries(
+    as_user, django_assert_num_queries
+):
+    from jaki.accounts.models import Role
+    from tests.accounts.factories import StaffFactory
+
+    officer = StaffFactory(role=Role.COMPLAINT_TRIAGE)
+    client = as_user(officer)
+
+    # The user with their organisation, then their roles.
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/me/")
+
+    assert response.json()["roles"] == [Role.COMPLAINT_TRIAGE.value]
+    assert response.json()["organisation"]["code"] == officer.organisation.code

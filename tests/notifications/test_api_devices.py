@@ -307,3 +307,21 @@ def test_a_device_that_moved_to_another_resident_is_no_longer_the_first_owners(
 
     assert response.status_code == 404
     assert Device.objects.get().is_active
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["new", "known"])
+def test_registering_a_device_at_a_point_costs_the_same_few_queries(
+    resident, as_user, demo_regions, django_assert_num_queries, known
+):
+    client = as_user(resident)
+    client.get("/api/v1/regions/locate/", MONAS)  # the locate index is built once per process
+    if known:
+        register(client, **MONAS)
+
+    # The user; the token's row, locked; the kelurahan's code and name (not its boundary); the
+    # write; the topic it has now. Plus the savepoint pair of its transaction inside the test's.
+    with django_assert_num_queries(7):
+        response = register(client, **MONAS)
+
+    assert response.status_code == (200 if known else 201)
+    assert response.json()["kelurahan"]["code"] == "3173081001"

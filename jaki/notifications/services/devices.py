@@ -137,8 +137,9 @@ def device_update(
 def _place(device: Device, lat: float, lon: float) -> None:
     device.lat, device.lon = lat, lon
     located = locate(lat, lon)
-    device.kelurahan_id = (
-        Region.objects.filter(code=located.kelurahan.code).values_list("pk", flat=True).first()
+    # What the topic and the answer need: the boundary is the size of a small map.
+    device.kelurahan = (
+        Region.objects.only("code", "name").filter(code=located.kelurahan.code).first()
         if located
         else None
     )
@@ -173,18 +174,24 @@ def devices_deactivate_for_user(
 
 
 def _sync_topic_on_commit(device: Device) -> None:
-    device.topic = Device.objects.filter(pk=device.pk).values_list("topic", flat=True).get()
-    if device.topic != _wanted_topic(device):
+    # The topic a sync task may have moved meanwhile, and the kelurahan's code, in one read.
+    device.topic, code = (
+        Device.objects.filter(pk=device.pk).values_list("topic", "kelurahan__code").get()
+    )
+    if device.topic != _topic_for(device, code):
         from jaki.notifications import tasks
 
         enqueue_on_commit(tasks.sync_device_topic, device.pk)
 
 
 def _wanted_topic(device: Device) -> str:
-    if not device.is_active or device.kelurahan_id is None:
+    return _topic_for(device, device.kelurahan.code if device.kelurahan else None)
+
+
+def _topic_for(device: Device, kelurahan_code: str | None) -> str:
+    if not device.is_active or not kelurahan_code:
         return ""
-    code = device.kelurahan.code if device.kelurahan else ""
-    return kelurahan_topic(code, device.language) if code else ""
+    return kelurahan_topic(kelurahan_code, device.language)
 
 
 # The SDK's topic calls take at most 1,000 tokens; a reconcile run moves at most
