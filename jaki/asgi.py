@@ -8,23 +8,21 @@ Production serves HTTP with granian (`jaki.wsgi`) and only `/ws/` here (deploy/P
 
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaki.settings")
 
-# Django must be set up before anything imports models.
-django_wsgi_app = get_wsgi_application()
+# The same WSGI application granian serves, imported first: Django set up, the production
+# checks run, the start-up objects frozen (jaki.wsgi), before anything else imports models.
+from jaki.wsgi import application as django_wsgi_app
 
-from jaki.accounts.checks import refuse_to_start_if_misconfigured  # noqa: E402
+# isort: split
 
-refuse_to_start_if_misconfigured()
+from a2wsgi import WSGIMiddleware
+from channels.routing import ProtocolTypeRouter, URLRouter
+from django.conf import settings
 
-from a2wsgi import WSGIMiddleware  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
-
-from jaki.accounts.websocket import JWTAuthMiddleware, NativeOrAllowedOriginValidator  # noqa: E402
-from jaki.routing import websocket_urlpatterns  # noqa: E402
+from jaki.accounts.websocket import JWTAuthMiddleware, NativeOrAllowedOriginValidator
+from jaki.routing import websocket_urlpatterns
+from jaki.startup import freeze_startup_objects
 
 application = ProtocolTypeRouter(
     {
@@ -35,3 +33,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+freeze_startup_objects()  # and what the websocket side imported since
