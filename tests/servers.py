@@ -115,7 +115,7 @@ def _headers(response) -> dict[str, str]:
     return {name.lower(): value for name, value in response.headers.items()}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -136,7 +136,7 @@ def current_database_url() -> str:
 @contextlib.contextmanager
 def run_asgi_server(log_path: Path, env: dict[str, str] | None = None) -> Iterator[AsgiServer]:
     """Start the server `make run` starts, wait until it answers /healthz, yield it, stop it."""
-    port = _free_port()
+    port = free_port()
     command = [str(UVICORN), "jaki.asgi:application", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--lifespan", "off"]
     with _run(command, port, log_path, env or {}) as server:
@@ -174,7 +174,7 @@ def run_procfile_process(
 ) -> Iterator[AsgiServer]:
     """Start deploy/Procfile's `name:` process (`web`, `ws`) as production runs it, with `env`
     and `values` for its `${VAR:-default}` (e.g. WEB_CONCURRENCY="1")."""
-    port = _free_port()
+    port = free_port()
     # As a shell would: `${VAR:-…}` sees the process's environment too.
     values = {**(env or {}), "PORT": str(port), **values}
     command, environment = procfile_command(name, port, **values)
@@ -217,10 +217,8 @@ def _wait_until_up(server: AsgiServer) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"the server exited:\n{server.log()}")
-        try:
+        with contextlib.suppress(OSError):  # not listening yet
             if server.get("/healthz").status == 200:
                 return
-        except OSError:
-            pass
         time.sleep(0.1)  # waiting for a process to listen, not for the clock
     raise RuntimeError(f"the server did not start:\n{server.log()}")

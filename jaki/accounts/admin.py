@@ -291,14 +291,14 @@ class _Labelled:
 
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(MaskedUsernameMixin, axes_admin.AccessAttemptAdmin):
-    pass
+    """axes\' record of admin attempts, phones masked."""
 
 
 @admin.register(AccessFailureLog)
 class AccessFailureLogAdmin(MaskedUsernameMixin, axes_admin.AccessFailureLogAdmin):
-    pass
+    """axes\' record of admin failures, phones masked."""
 
 
 @admin.register(AccessLog)
 class AccessLogAdmin(MaskedUsernameMixin, axes_admin.AccessLogAdmin):
-    pass
+    """axes\' record of admin logins, phones masked."""

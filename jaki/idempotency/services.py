@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,14 +60,10 @@ def idempotency_claim(*, user_id: int, scope: str, key: str, fingerprint: str) -
         "expires_at": now + timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS),
     }
     same_key = IdempotencyRecord.objects.filter(user_id=user_id, scope=scope, key=key)
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                user_id=user_id, scope=scope, key=key, **fields
-            )
+    # The unique constraint settles a race of first requests: the loser finds the winner's row.
+    with contextlib.suppress(IntegrityError), transaction.atomic():
+        record = IdempotencyRecord.objects.create(user_id=user_id, scope=scope, key=key, **fields)
         return Claim(record.pk, holder)
-    except IntegrityError:
-        pass
 
     abandoned = Q(expires_at__lte=now) | Q(status_code__isnull=True, lease_until__lte=now)
     if same_key.filter(abandoned).update(**fields):

@@ -45,7 +45,7 @@ class FakeAppCheck:
                 self.wfile.write(body)
 
             def log_message(self, *args) -> None:
-                pass
+                """Quiet: tests read the verifier's answers, not the key server's access log."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_port}/v1/jwks"

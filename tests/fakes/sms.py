@@ -37,8 +37,8 @@ class FakeSMSGateway:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
+            def log_message(self, *args: Any) -> None:
+                """Quiet: tests read what the gateway received, not its access log."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -4,7 +4,6 @@ nothing twice."""
 
 import contextlib
 import logging
-import socket
 from collections import Counter
 from datetime import timedelta
 
@@ -16,16 +15,11 @@ from jaki.celery import app as celery_app
 from jaki.notifications import services, tasks
 from jaki.notifications.models import Delivery, Device, Notification
 from tests.accounts.factories import UserFactory
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
 MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 3173081001
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def drop_broker_connections() -> None:
@@ -41,7 +35,7 @@ def broker_unreachable():
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager
     drop_broker_connections()
-    conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
+    conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens there
     conf.task_always_eager = False
     try:
         yield

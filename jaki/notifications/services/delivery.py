@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from jaki.notifications import fcm, selectors
 from jaki.notifications.models import Delivery, Device, Language, Notification
-from jaki.notifications.services.devices import kelurahan_topic
+from jaki.notifications.services.devices import devices_prune_dead, kelurahan_topic
 from jaki.notifications.services.feed import inbox_for_owners
 from jaki.notifications.services.notify import build_push
 
@@ -194,9 +194,7 @@ def _record(notification: Notification, window: _Window, attempt: int, progress:
         for (status, error), ids in by_status.items():
             settled[status] += _settle(notification.pk, ids, status, error, now)
         if dead_ids:
-            Device.objects.filter(pk__in=dead_ids).update(
-                is_active=False, deactivated_at=now, deactivation_reason="fcm:dead-token"
-            )
+            devices_prune_dead(device_ids=dead_ids, now=now)
         _count(
             notification.pk,
             sent=settled[Delivery.Status.SENT],

@@ -154,6 +154,19 @@ def device_deactivate(*, device: Device, reason: str) -> None:
         _sync_topic_on_commit(device)
 
 
+DEAD_TOKEN_REASON = "fcm:dead-token"
+
+
+def devices_prune_dead(*, device_ids: list[int], now=None) -> int:
+    """Tokens FCM says are gone (a send or a topic call): never pushed to again. They leave no
+    topic behind: FCM dropped their subscriptions with them."""
+    return Device.objects.filter(pk__in=device_ids).update(
+        is_active=False,
+        deactivated_at=now or timezone.now(),
+        deactivation_reason=DEAD_TOKEN_REASON,
+    )
+
+
 def devices_deactivate_for_user(
     *, user, reason: str, token: str | None = None, forget_location: bool = False
 ) -> int:
@@ -282,9 +295,7 @@ def _move_topic(backend, devices: list[Device], current: str, wanted: str, resul
         # Out of the old topic, not yet in the new one: recorded as such, and retried.
         Device.objects.filter(pk__in=stranded, topic=current).update(topic="")
     if gone:
-        Device.objects.filter(pk__in=[by_token[t].pk for t in gone]).update(
-            is_active=False, deactivated_at=timezone.now(), deactivation_reason="fcm:dead-token"
-        )
+        devices_prune_dead(device_ids=[by_token[t].pk for t in gone])
     if errors:
         result.pending += [by_token[t].pk for t in errors]
         result.throttled = result.throttled or not TOPIC_QUOTA_ERRORS.isdisjoint(errors.values())
