@@ -272,3 +272,46 @@ def test_it_refuses_kelurahan_before_their_kecamatan_are_loaded(db, shared_data)
 )
 def test_names_are_stored_title_cased(raw, name):
     assert display_name(raw) == name
+
+
+def test_a_parent_code_field_finds_parents_by_code_and_falls_back_to_location(small_map, tmp_path):
+    path = geojson_file(
+        tmp_path,
+        feature(
+            {"nama": "Kebon Kelapa", "kode": "31.71.01.1003", "parent": "31.71.01"},
+            (106.801, -6.189, 106.809, -6.181),
+        ),
+        # A parent code that names no loaded kecamatan: found where it lies (Menteng).
+        feature(
+            {"nama": "Gondangdia", "kode": "31.71.06.1004", "parent": "31.71.99"},
+            (106.822, -6.21, 106.83, -6.2),
+        ),
+    )
+
+    output = load(
+        path,
+        "--level=kelurahan",
+        "--name-field=nama",
+        "--code-field=kode",
+        "--parent-code-field=parent",
+    )
+
+    assert Region.objects.get(code="31.71.01.1003").parent.code == "31.71.01"
+    assert Region.objects.get(code="31.71.06.1004").parent.code == "31.71.06"
+    assert "1 by code, 0 by name, 0 by close name, 1 by location, 0 unmatched" in output
+    assert "kelurahan Gondangdia for “31.71.99” -> Menteng: location" in output
+
+
+def test_it_refuses_a_parent_given_both_by_name_and_by_code(small_map, tmp_path):
+    path = geojson_file(
+        tmp_path, feature({"nama": "X", "kec": "GAMBIR"}, (106.8, -6.2, 106.81, -6.19))
+    )
+
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        load(
+            path,
+            "--level=kelurahan",
+            "--name-field=nama",
+            "--parent-field=kec",
+            "--parent-code-field=kec",
+        )
