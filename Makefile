@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 # Django decides which forwarded address to trust (NUM_PROXIES).
 run: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo  # loads the bundled map of Jakarta (load_wilayah) first
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/uvicorn jaki.asgi:application --host $(HOST) --port $(PORT) --lifespan off --no-proxy-headers
 

@@ -9,7 +9,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from jaki import lifecycle
         from jaki.accounts import checks  # noqa: F401  (registers the system checks)
+        from jaki.accounts.services import offices_sync
+
+        # Regions sit below accounts and cannot name it: the offices follow them through the hook.
+        lifecycle.regions_changed.register(offices_sync)
 
         # As Django does for permissions: the role groups come back after every migrate and
         # every flush (a transactional test empties the tables the data migration filled).

@@ -3,11 +3,14 @@
 from django.contrib.auth.models import Group
 
 from jaki.accounts.models import Organisation, Role, User
+from jaki.accounts.services import OFFICE_KIND
 from jaki.regions.models import Region
 
 DEMO_PASSWORD = "jakarta-demo-2026"
 ADMIN_PHONE = "+6281100000000"
 
+# The government offices (kelurahan, kecamatan, kota) come from the regions (offices_sync);
+# these are the agencies beside them.
 ORGANISATIONS = [
     # code, name, kind, parent code, region code
     ("pemprov-dki", "Pemerintah Provinsi DKI Jakarta", Organisation.Kind.DINAS, None, None),
@@ -20,22 +23,19 @@ ORGANISATIONS = [
         None,
         None,
     ),
-    ("kota-jakarta-pusat", "Kota Administrasi Jakarta Pusat", Organisation.Kind.KOTA, None, "3173"),
     (
         "sudin-bina-marga-jakpus",
         "Suku Dinas Bina Marga Jakarta Pusat",
         Organisation.Kind.SUKU_DINAS,
         "dinas-bina-marga",
-        "3173",
+        "31.71",
     ),
-    ("kec-gambir", "Kecamatan Gambir", Organisation.Kind.KECAMATAN, "kota-jakarta-pusat", "317308"),
-    ("kel-gambir", "Kelurahan Gambir", Organisation.Kind.KELURAHAN, "kec-gambir", "3173081001"),
-    ("kel-cideng", "Kelurahan Cideng", Organisation.Kind.KELURAHAN, "kec-gambir", "3173081002"),
 ]
+KELURAHAN_GAMBIR_OFFICE = "kel-31-71-01-1001"  # made from region 31.71.01.1001 by the regions seed
 
 STAFF = [
     # phone, name, role, organisation code
-    ("+6281100000001", "Tri Agustina", Role.COMPLAINT_TRIAGE, "kel-gambir"),
+    ("+6281100000001", "Tri Agustina", Role.COMPLAINT_TRIAGE, KELURAHAN_GAMBIR_OFFICE),
     ("+6281100000002", "Budi Santoso", Role.AGENCY_OFFICER, "sudin-bina-marga-jakpus"),
     ("+6281100000003", "Sari Wulandari", Role.ALERT_AUTHOR, "bpbd-dki"),
     ("+6281100000004", "Agus Prasetyo", Role.ALERT_APPROVER, "bpbd-dki"),
@@ -57,12 +57,17 @@ def seed(*, stdout) -> None:
                 "region": Region.objects.filter(code=region).first() if region else None,
             },
         )
+    organisations[KELURAHAN_GAMBIR_OFFICE] = Organisation.objects.get(code=KELURAHAN_GAMBIR_OFFICE)
 
     admin = _demo_user(ADMIN_PHONE, "Admin JAKI", organisations["diskominfotik"])
     admin.is_superuser = True
     admin.save(update_fields=["is_superuser"])
 
-    stdout.write(f"Organisations: {len(organisations)}. Logins (password {DEMO_PASSWORD!r}):")
+    offices = Organisation.objects.filter(region__isnull=False, kind__in=OFFICE_KIND.values())
+    stdout.write(
+        f"Organisations: {len(ORGANISATIONS)} agencies, {offices.count()} government offices. "
+        f"Logins (password {DEMO_PASSWORD!r}):"
+    )
     stdout.write(f"  admin            {ADMIN_PHONE}  (superuser)")
     for phone, name, role, org_code in STAFF:
         user = _demo_user(phone, name, organisations[org_code])

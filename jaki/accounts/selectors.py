@@ -1,11 +1,13 @@
-"""Accounts reads that run on every request: who holds this token, and is its session open?"""
+"""Accounts reads: who holds this token and is its session open (on every request), and which
+government office answers for a place."""
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
-from jaki.accounts.models import Session, User
+from jaki.accounts.models import Organisation, Session, User
+from jaki.regions.selectors import locate
 
 # The claim, set at login, that every token of a session carries (simplejwt copies it from the
 # refresh token into its access tokens and keeps it across rotation).
@@ -50,3 +52,26 @@ def user_signed_in(*, public_id: str) -> User:
         .annotate(has_roles=Exists(holds_a_role))
         .get(public_id=public_id)
     )
+
+
+def office_for_region(*, code: str) -> Organisation | None:
+    """The government office of a region (kelurahan, kecamatan or kota), or None.
+
+    Its parent office and that one's parent come in the same query, so a service routes to
+    `office` and escalates to `office.parent` (the kecamatan) and `office.parent.parent` (the
+    kota) without another read. Offices are made from the regions (services.offices_sync).
+    """
+    return (
+        Organisation.objects.select_related("region", "parent__region", "parent__parent__region")
+        .filter(region__code=code, kind=F("region__level"))
+        .order_by("code")
+        .first()
+    )
+
+
+def office_for_point(*, lat: float, lon: float) -> Organisation | None:
+    """The kelurahan office of a WGS84 point, its parent chain joined; None outside Jakarta."""
+    found = locate(lat, lon)
+    if found is None:
+        return None
+    return office_for_region(code=found.kelurahan.code)

@@ -4,8 +4,10 @@ import hashlib
 import logging
 import secrets
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -30,6 +32,7 @@ from jaki.audit.models import AuditEvent
 from jaki.audit.services import audit_record
 from jaki.idempotency.services import idempotency_forget_user
 from jaki.notifications.services import devices_deactivate_for_user, feed_revoke
+from jaki.regions.models import Region
 
 JTI_CLAIM = "jti"
 
@@ -439,6 +442,100 @@ def roles_ensure(*, using: str = "default") -> None:
             )
             if permission is not None:  # made by the app's own post_migrate, which runs first
                 group.permissions.add(permission)
+
+
+# --- Government offices, one per region ------------------------------------------------------
+
+OFFICE_KIND = {
+    Region.Level.KOTA: Organisation.Kind.KOTA,
+    Region.Level.KECAMATAN: Organisation.Kind.KECAMATAN,
+    Region.Level.KELURAHAN: Organisation.Kind.KELURAHAN,
+}
+_OFFICE_CODE_PREFIX = {
+    Region.Level.KOTA: "kota",
+    Region.Level.KECAMATAN: "kec",
+    Region.Level.KELURAHAN: "kel",
+}
+_OFFICE_LEVELS_TOP_DOWN = (Region.Level.KOTA, Region.Level.KECAMATAN, Region.Level.KELURAHAN)
+
+
+def office_code(*, level: str, region_code: str) -> str:
+    """The office's code, as stable as its region's: 31.71.01.1001 -> "kel-31-71-01-1001".
+
+    Organisation codes are slugs (they appear in URLs and the admin), so dots become dashes.
+    """
+    code = f"{_OFFICE_CODE_PREFIX[level]}-{region_code.replace('.', '-')}"
+    if len(code) > 64:  # a long derived code of a name-only file: keep it unique and in the column
+        digest = hashlib.sha256(code.encode()).hexdigest()[:8]
+        code = f"{code[:55]}-{digest}"
+    return code
+
+
+def office_name(*, level: str, region_name: str) -> str:
+    """ "Kelurahan Gambir", "Kecamatan Gambir", "Kota Administrasi Jakarta Pusat".
+
+    Official files already name a kota or kabupaten in full ("Kabupaten Administrasi
+    Kepulauan Seribu"); a name-only file says "Jakarta Pusat".
+    """
+    if level == Region.Level.KELURAHAN:
+        return f"Kelurahan {region_name}"
+    if level == Region.Level.KECAMATAN:
+        return f"Kecamatan {region_name}"
+    if region_name.startswith(("Kota ", "Kabupaten ")):
+        return region_name
+    return f"Kota Administrasi {region_name}"
+
+
+@dataclass
+class OfficeSync:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def offices_sync(**kwargs: Any) -> OfficeSync:
+    """One office per kota, kecamatan and kelurahan, tied to its region and its parent office.
+
+    Runs on `lifecycle.regions_changed`, in the regions' transaction. Every region is checked,
+    not only the ones just written: a kelurahan moved to another kecamatan, or a region loaded
+    before offices existed, is put right too, and 317 rows cost a handful of queries. Offices
+    are created, renamed and re-parented, never deleted (staff belong to them; a region cannot
+    be deleted while its office exists).
+    """
+    regions = list(Region.objects.only("id", "code", "name", "level", "parent_id"))
+    code_of_region = {
+        region.pk: office_code(level=region.level, region_code=region.code) for region in regions
+    }
+    offices = Organisation.objects.in_bulk(list(code_of_region.values()), field_name="code")
+    result = OfficeSync()
+    to_update: list[Organisation] = []
+    for level in _OFFICE_LEVELS_TOP_DOWN:
+        to_create: list[Organisation] = []
+        for region in (region for region in regions if region.level == level):
+            code = code_of_region[region.pk]
+            # A parent is one level up, so it was created in an earlier pass and has its pk.
+            parent = offices.get(code_of_region.get(region.parent_id))
+            wanted = {
+                "name": office_name(level=level, region_name=region.name),
+                "kind": OFFICE_KIND[level],
+                "region_id": region.pk,
+                "parent_id": parent.pk if parent is not None else None,
+            }
+            office = offices.get(code)
+            if office is None:
+                offices[code] = office = Organisation(code=code, **wanted)
+                to_create.append(office)
+                result.created.append(code)
+            elif any(getattr(office, name) != value for name, value in wanted.items()):
+                for name, value in wanted.items():
+                    setattr(office, name, value)
+                to_update.append(office)
+                result.updated.append(code)
+        Organisation.objects.bulk_create(to_create, batch_size=500)
+    Organisation.objects.bulk_update(
+        to_update, ["name", "kind", "region", "parent"], batch_size=500
+    )
+    return result
 
 
 def staff_roles_snapshot(*, user: User) -> dict:

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
 
+from jaki import lifecycle
 from jaki.api import DomainError
 from jaki.regions import index
 from jaki.regions.models import Region
@@ -59,9 +61,11 @@ class Outcome(StrEnum):
 def boundary_clean(boundary: Any) -> tuple[dict, tuple[float, float, float, float]]:
     """A GeoJSON Polygon/MultiPolygon to store, and its (min_lon, min_lat, max_lon, max_lat).
 
-    An invalid shape (self-intersection, bow-tie) is repaired with make_valid and its polygonal
-    part kept, because boundary files in the wild often have such slivers; anything that is
-    not polygonal, empty, or not in degrees is refused.
+    An invalid shape is repaired, because boundary files in the wild often have such faults:
+    each part is made valid on its own (a bow-tie becomes two triangles) and the parts are
+    then unioned, so an island drawn inside another part (the "nested shells" of Kepulauan
+    Seribu's island groups) stays covered instead of becoming a hole, as make_valid alone
+    would leave it. Anything that is not polygonal, empty, or not in degrees is refused.
     """
     if not isinstance(boundary, Mapping) or boundary.get("type") not in (
         "Polygon",
@@ -85,7 +89,7 @@ def boundary_clean(boundary: Any) -> tuple[dict, tuple[float, float, float, floa
     if valid:
         cleaned = {"type": boundary["type"], "coordinates": _as_lists(boundary["coordinates"])}
     else:
-        geom = index.polygonal(shapely.make_valid(geom))
+        geom = _repaired(geom)
         if geom is None:
             raise InvalidRegion(_("The boundary has no area."))
         cleaned = _as_lists(mapping(geom))
@@ -94,6 +98,12 @@ def boundary_clean(boundary: Any) -> tuple[dict, tuple[float, float, float, floa
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
         raise InvalidRegion(_("The boundary must be in longitude/latitude degrees (WGS84)."))
     return cleaned, (min_lon, min_lat, max_lon, max_lat)
+
+
+def _repaired(geom: BaseGeometry) -> BaseGeometry | None:
+    """The area an invalid Polygon/MultiPolygon means: the union of its parts, each made valid."""
+    parts = [index.polygonal(shapely.make_valid(part)) for part in shapely.get_parts(geom)]
+    return index.polygonal(shapely.union_all([part for part in parts if part is not None]))
 
 
 def _as_lists(value: Any) -> Any:
@@ -168,6 +178,7 @@ def region_save(*, region: Region) -> Region:
     except DjangoValidationError as exc:
         raise InvalidRegion(" ".join(exc.messages)) from exc
     region.save()  # the post_save signal invalidates the locate index
+    lifecycle.regions_changed.run(codes=[region.code])
     return region
 
 
@@ -232,7 +243,9 @@ def regions_bulk_upsert(*, level: str, items: Sequence[RegionInput]) -> BulkResu
 
     An item that breaks a rule is skipped with its reason instead of failing the batch, so one
     bad feature in a file of hundreds is reported rather than blocking the rest. Bulk writes
-    send no signals: the locate index is invalidated here, once.
+    send no signals: the locate index is invalidated here, once. `regions_changed` runs even
+    when nothing changed, so what other apps derive from regions (the offices) is brought back
+    in step by loading the same file again; in step, it writes nothing.
     """
     if level not in PARENT_LEVEL:
         raise InvalidRegion(_("Unknown level “%(level)s”.") % {"level": level})
@@ -299,4 +312,5 @@ def regions_bulk_upsert(*, level: str, items: Sequence[RegionInput]) -> BulkResu
     )
     if to_create or to_update:
         index.invalidate()
+    lifecycle.regions_changed.run(codes=[*result.created, *result.updated])
     return result

@@ -129,7 +129,7 @@ def test_the_device_list_masks_owners_and_truncates_tokens(admin_client, residen
 def test_the_device_list_costs_the_same_queries_however_many_devices(admin_client, demo_regions):
     from jaki.regions.models import Region
 
-    gambir = Region.objects.get(code="3173081001")
+    gambir = Region.objects.get(code="31.71.01.1001")
     DeviceFactory(kelurahan=gambir)
     with CaptureQueriesContext(connection) as few:
         page_of(admin_client.get(DEVICES))
@@ -154,11 +154,11 @@ def test_staff_find_devices_by_the_owners_number_as_people_say_it(admin_client, 
 def test_staff_find_devices_by_kelurahan_name_or_code(admin_client, demo_regions):
     from jaki.regions.models import Region
 
-    gambir = Region.objects.get(code="3173081001")
+    gambir = Region.objects.get(code="31.71.01.1001")
     DeviceFactory(kelurahan=gambir, app_version="in-gambir")
     DeviceFactory(app_version="nowhere")
 
-    by_code = admin_client.get(DEVICES, {"q": "3173081001"}).context["cl"].result_list
+    by_code = admin_client.get(DEVICES, {"q": "31.71.01.1001"}).context["cl"].result_list
     by_name = admin_client.get(DEVICES, {"q": gambir.name}).context["cl"].result_list
 
     assert [d.app_version for d in by_code] == ["in-gambir"]

@@ -7,7 +7,7 @@ from tests.notifications.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 
-MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 3173081001
+MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 31.71.01.1001
 TOKEN = "dQw4w9WgXcQ:APA91bF-Ab_c9" + "x" * 120
 
 
@@ -105,7 +105,7 @@ def test_a_device_registered_at_a_point_gets_its_kelurahan(resident, as_user, de
     response = register(as_user(resident), **MONAS)
 
     assert response.status_code == 201
-    assert response.json()["kelurahan"]["code"] == "3173081001"
+    assert response.json()["kelurahan"]["code"] == "31.71.01.1001"
     assert response.json()["kelurahan"]["name"]
     assert (response.json()["lat"], response.json()["lon"]) == (MONAS["lat"], MONAS["lon"])
 
@@ -123,7 +123,7 @@ def test_a_device_is_subscribed_to_its_kelurahan_topic_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         register(as_user(resident), language="id", **MONAS)
 
-    assert Device.objects.get().topic == "kel-3173081001-id"
+    assert Device.objects.get().topic == "kel-31.71.01.1001-id"
 
 
 @pytest.mark.parametrize(
@@ -211,10 +211,10 @@ def test_the_owner_moves_a_device_and_its_kelurahan_follows(resident, as_user, d
 
     assert response.status_code == 200
     body = response.json()
-    assert body["kelurahan"]["code"] == "3173081001"
+    assert body["kelurahan"]["code"] == "31.71.01.1001"
     assert (body["language"], body["app_version"]) == ("en", "3.4.0")
     device = Device.objects.get()
-    assert (device.lat, device.lon, device.kelurahan.code) == (-6.1754, 106.8272, "3173081001")
+    assert (device.lat, device.lon, device.kelurahan.code) == (-6.1754, 106.8272, "31.71.01.1001")
 
 
 def test_a_patch_without_a_location_keeps_the_last_one(resident, as_user, demo_regions):
@@ -223,7 +223,7 @@ def test_a_patch_without_a_location_keeps_the_last_one(resident, as_user, demo_r
     response = as_user(resident).patch(f"/api/v1/devices/{TOKEN}/", {"language": "en"})
 
     assert response.status_code == 200
-    assert response.json()["kelurahan"]["code"] == "3173081001"
+    assert response.json()["kelurahan"]["code"] == "31.71.01.1001"
 
 
 @pytest.mark.parametrize(
@@ -324,4 +324,4 @@ def test_registering_a_device_at_a_point_costs_the_same_few_queries(
         response = register(client, **MONAS)
 
     assert response.status_code == (200 if known else 201)
-    assert response.json()["kelurahan"]["code"] == "3173081001"
+    assert response.json()["kelurahan"]["code"] == "31.71.01.1001"

@@ -254,7 +254,7 @@ def test_devices_follow_their_kelurahan_topic(
         phone, _ = services.device_register(
             user=UserFactory(), token="tok-moving", platform="ios", lat=-6.1754, lon=106.8272
         )
-    assert firebase.subscriptions.get("kel-3173081001-id") == {"tok-moving"}
+    assert firebase.subscriptions.get("kel-31.71.01.1001-id") == {"tok-moving"}
 
     with django_capture_on_commit_callbacks(execute=True):
         services.device_update(device=phone, lat=-6.1960, lon=106.8400)
@@ -263,18 +263,18 @@ def test_devices_follow_their_kelurahan_topic(
     new_topic = f"kel-{phone.kelurahan.code}-id"
     assert phone.topic == new_topic
     assert firebase.subscriptions.get(new_topic) == {"tok-moving"}
-    assert "tok-moving" not in firebase.subscriptions.get("kel-3173081001-id", set())
+    assert "tok-moving" not in firebase.subscriptions.get("kel-31.71.01.1001-id", set())
 
 
 def test_a_kelurahan_warning_can_go_out_as_topic_messages(
     firebase, demo_regions, django_capture_on_commit_callbacks
 ):
     notification = notify(
-        django_capture_on_commit_callbacks, kelurahan=["3173081001"], via_topic=True, inbox=False
+        django_capture_on_commit_callbacks, kelurahan=["31.71.01.1001"], via_topic=True, inbox=False
     )
 
     topics = sorted(m.message["topic"] for m in firebase.sent)
-    assert topics == ["kel-3173081001-en", "kel-3173081001-id"]
+    assert topics == ["kel-31.71.01.1001-en", "kel-31.71.01.1001-id"]
     assert notification.sent == 2
 
 
@@ -297,8 +297,8 @@ def test_an_unreadable_answer_fails_its_own_send_and_its_window_keeps_its_outcom
     assert (notification.sent, notification.failed, notification.state) == (2, 1, "done")
 
 
-MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 3173081001
-GAMBIR_ID = "kel-3173081001-id"
+MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 31.71.01.1001
+GAMBIR_ID = "kel-31.71.01.1001-id"
 
 
 def placed(token: str) -> Device:

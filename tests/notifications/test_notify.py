@@ -12,8 +12,8 @@ from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-MONAS = (-6.1754, 106.8272)  # kelurahan Gambir (3173081001) in the demo regions
-CIKINI = (-6.1960, 106.8400)  # kelurahan Menteng in the demo regions
+MONAS = (-6.1754, 106.8272)  # kelurahan Gambir, 31.71.01.1001
+CIKINI = (-6.1960, 106.8400)  # kelurahan Cikini, 31.71.06.1003 (kecamatan Menteng)
 TITLE = {"id": "Banjir di Gambir", "en": "Flood in Gambir"}
 BODY = {"id": "Hindari Jalan Medan Merdeka.", "en": "Avoid Jalan Medan Merdeka."}
 
@@ -75,12 +75,12 @@ def test_named_users_get_an_inbox_row_even_without_a_device(django_capture_on_co
 def test_it_reaches_devices_in_the_named_kelurahan(
     demo_regions, django_capture_on_commit_callbacks
 ):
-    in_gambir, in_menteng = device(at=MONAS), device(at=CIKINI)
+    in_gambir, in_cikini = device(at=MONAS), device(at=CIKINI)
 
-    notification = send(django_capture_on_commit_callbacks, kelurahan=["3173081001"])
+    notification = send(django_capture_on_commit_callbacks, kelurahan=["31.71.01.1001"])
 
     assert reached(notification) == {in_gambir.pk}
-    assert in_menteng.kelurahan.code != "3173081001"
+    assert in_cikini.kelurahan.code != "31.71.01.1001"
 
 
 def test_it_reaches_devices_inside_a_polygon(django_capture_on_commit_callbacks):

@@ -19,7 +19,7 @@ from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
-MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 3173081001
+MONAS = {"lat": -6.1754, "lon": 106.8272}  # kelurahan Gambir, 31.71.01.1001
 
 
 def drop_broker_connections() -> None:
@@ -91,7 +91,7 @@ def test_a_write_stands_when_the_broker_is_down_after_commit(
         )
 
     assert response.status_code == 201
-    assert Device.objects.get().kelurahan.code == "3173081001"
+    assert Device.objects.get().kelurahan.code == "31.71.01.1001"
     [record] = [r for r in caplog.records if r.name == "jaki.celery"]
     assert "jaki.notifications.tasks.sync_device_topic" in record.getMessage()
     assert "tok-1" not in record.getMessage()
@@ -197,7 +197,7 @@ def test_a_requeued_topic_send_goes_out_once(
             kind="alert",
             title={"id": "Banjir"},
             body={"id": "Air naik."},
-            kelurahan=["3173081001"],
+            kelurahan=["31.71.01.1001"],
             via_topic=True,
             inbox=False,
         )
@@ -209,6 +209,6 @@ def test_a_requeued_topic_send_goes_out_once(
         sweep()
 
     topics = Counter(m.message.get("topic") for m in firebase.sent)
-    assert topics == {"kel-3173081001-id": 1, "kel-3173081001-en": 1}
+    assert topics == {"kel-31.71.01.1001-id": 1, "kel-31.71.01.1001-en": 1}
     notification.refresh_from_db()
     assert notification.state == Notification.State.DONE

@@ -16,17 +16,17 @@ def admin(client):
 
 
 def test_staff_search_regions_with_their_parents_in_a_fixed_number_of_queries(
-    admin, demo_regions, django_assert_max_num_queries
+    admin, small_map, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(8):
         response = admin.get(CHANGELIST, {"q": "gambir"})
 
     assert response.status_code == 200
-    assert {r.code for r in response.context["cl"].result_list} == {"317308", "3173081001"}
+    assert {r.code for r in response.context["cl"].result_list} == {"31.71.01", "31.71.01.1001"}
 
 
-def test_the_boundary_is_shown_as_a_summary_not_an_editable_field(admin, demo_regions):
-    gambir = Region.objects.get(code="3173081001")
+def test_the_boundary_is_shown_as_a_summary_not_an_editable_field(admin, small_map):
+    gambir = Region.objects.get(code="31.71.01.1001")
 
     response = admin.get(f"{CHANGELIST}{gambir.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
 
@@ -37,9 +37,9 @@ def test_the_boundary_is_shown_as_a_summary_not_an_editable_field(admin, demo_re
     assert "Polygon: 1 polygon, 5 points" in response.content.decode()
 
 
-def test_staff_cannot_put_a_kelurahan_under_a_kota(admin, demo_regions):
-    gambir = Region.objects.get(code="3173081001")
-    jakarta_pusat = Region.objects.get(code="3173")
+def test_staff_cannot_put_a_kelurahan_under_a_kota(admin, small_map):
+    gambir = Region.objects.get(code="31.71.01.1001")
+    jakarta_pusat = Region.objects.get(code="31.71")
 
     response = admin.post(
         f"{CHANGELIST}{gambir.pk}/change/",
@@ -49,11 +49,11 @@ def test_staff_cannot_put_a_kelurahan_under_a_kota(admin, demo_regions):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["parent"]
     gambir.refresh_from_db()
-    assert gambir.parent.code == "317308"
+    assert gambir.parent.code == "31.71.01"
 
 
-def test_staff_rename_a_region_through_the_service(admin, demo_regions):
-    gambir = Region.objects.get(code="3173081001")
+def test_staff_rename_a_region_through_the_service(admin, small_map):
+    gambir = Region.objects.get(code="31.71.01.1001")
 
     response = admin.post(
         f"{CHANGELIST}{gambir.pk}/change/",
@@ -66,12 +66,12 @@ def test_staff_rename_a_region_through_the_service(admin, demo_regions):
     assert gambir.bbox == [106.815, -6.19, 106.84, -6.16]
 
 
-def test_the_parent_autocomplete_offers_no_kelurahan(admin, demo_regions):
+def test_the_parent_autocomplete_offers_no_kelurahan(admin, small_map):
     response = admin.get(
         "/admin/autocomplete/",
         {"app_label": "regions", "model_name": "region", "field_name": "parent", "term": "gambir"},
     )
 
     assert [item["text"] for item in response.json()["results"]] == [
-        str(Region.objects.get(code="317308"))
+        str(Region.objects.get(code="31.71.01"))
     ]

@@ -20,22 +20,22 @@ def assert_error(response, status: int, code: str) -> dict:
 # --- List -------------------------------------------------------------------------------------
 
 
-def test_anyone_can_list_regions_ordered_by_code_without_boundaries(api_client, demo_regions):
+def test_anyone_can_list_regions_ordered_by_code_without_boundaries(api_client, small_map):
     response = api_client.get(LIST_URL)
 
     assert response.status_code == 200
     body = response.json()
     codes = [item["code"] for item in body["results"]]
     assert codes == sorted(Region.objects.values_list("code", flat=True))
-    gambir = next(item for item in body["results"] if item["code"] == "3173081001")
+    gambir = next(item for item in body["results"] if item["code"] == "31.71.01.1001")
     assert gambir == {
-        "code": "3173081001",
+        "code": "31.71.01.1001",
         "name": "Gambir",
         "level": "kelurahan",
-        "parent": {"code": "317308", "name": "Gambir", "level": "kecamatan"},
+        "parent": {"code": "31.71.01", "name": "Gambir", "level": "kecamatan"},
         "bbox": [106.815, -6.19, 106.84, -6.16],
     }
-    jakarta_pusat = next(item for item in body["results"] if item["code"] == "3173")
+    jakarta_pusat = next(item for item in body["results"] if item["code"] == "31.71")
     assert jakarta_pusat["parent"] is None
     assert body["next"] is None and body["previous"] is None
 
@@ -46,33 +46,37 @@ def test_a_region_without_a_boundary_has_a_null_bbox(api_client):
     assert api_client.get(LIST_URL).json()["results"][0]["bbox"] is None
 
 
-def test_it_filters_by_level(api_client, demo_regions):
+def test_it_filters_by_level(api_client, small_map):
     response = api_client.get(LIST_URL, {"level": "kecamatan"})
 
-    assert [item["code"] for item in response.json()["results"]] == ["317101", "317302", "317308"]
+    assert [item["code"] for item in response.json()["results"]] == [
+        "31.71.01",
+        "31.71.06",
+        "31.74.01",
+    ]
 
 
-def test_it_filters_by_the_parent_code(api_client, demo_regions):
-    response = api_client.get(LIST_URL, {"parent": "317308"})
+def test_it_filters_by_the_parent_code(api_client, small_map):
+    response = api_client.get(LIST_URL, {"parent": "31.71.01"})
 
     assert [item["name"] for item in response.json()["results"]] == ["Gambir", "Cideng"]
 
 
-def test_an_unknown_parent_gives_an_empty_list(api_client, demo_regions):
+def test_an_unknown_parent_gives_an_empty_list(api_client, small_map):
     response = api_client.get(LIST_URL, {"parent": "9999"})
 
     assert response.status_code == 200
     assert response.json()["results"] == []
 
 
-def test_it_refuses_an_unknown_level(api_client, demo_regions):
+def test_it_refuses_an_unknown_level(api_client, small_map):
     response = api_client.get(LIST_URL, {"level": "provinsi"})
 
     error = assert_error(response, 400, "validation_error")
     assert list(error["fields"]) == ["level"]
 
 
-def test_it_pages_with_a_cursor(api_client, demo_regions):
+def test_it_pages_with_a_cursor(api_client, small_map):
     first = api_client.get(LIST_URL, {"page_size": 4}).json()
     second = api_client.get(first["next"]).json()
     rest = api_client.get(second["next"]).json()
@@ -83,10 +87,12 @@ def test_it_pages_with_a_cursor(api_client, demo_regions):
 
 
 def test_the_list_takes_one_query_however_many_regions(
-    api_client, demo_regions, django_assert_num_queries
+    api_client, small_map, django_assert_num_queries
 ):
     for number in range(10):
-        factories.kelurahan(code=f"31730819{number:02d}", parent=Region.objects.get(code="317308"))
+        factories.kelurahan(
+            code=f"31.71.01.19{number:02d}", parent=Region.objects.get(code="31.71.01")
+        )
 
     with django_assert_num_queries(1):
         response = api_client.get(LIST_URL, {"page_size": 100})
@@ -97,40 +103,38 @@ def test_the_list_takes_one_query_however_many_regions(
 # --- Detail -----------------------------------------------------------------------------------
 
 
-def test_it_shows_a_region_with_its_boundary(api_client, demo_regions, django_assert_num_queries):
+def test_it_shows_a_region_with_its_boundary(api_client, small_map, django_assert_num_queries):
     with django_assert_num_queries(1):
-        response = api_client.get(f"{LIST_URL}317308/")
+        response = api_client.get(f"{LIST_URL}31.71.01/")
 
     assert response.status_code == 200
     body = response.json()
     assert body["name"] == "Gambir"
-    assert body["parent"] == {"code": "3173", "name": "Jakarta Pusat", "level": "kota"}
+    assert body["parent"] == {"code": "31.71", "name": "Jakarta Pusat", "level": "kota"}
     assert body["bbox"] == [106.8, -6.19, 106.84, -6.16]
     assert body["boundary"]["type"] == "Polygon"
     assert body["boundary"]["coordinates"][0][0] == [106.8, -6.19]
 
 
-def test_it_answers_404_for_an_unknown_code(api_client, demo_regions):
+def test_it_answers_404_for_an_unknown_code(api_client, small_map):
     assert_error(api_client.get(f"{LIST_URL}nowhere/"), 404, "not_found")
 
 
 # --- Locate -----------------------------------------------------------------------------------
 
 
-def test_it_locates_monas(api_client, demo_regions):
+def test_it_locates_monas(api_client, small_map):
     response = api_client.get(LOCATE_URL, {"lat": "-6.1754", "lon": "106.8272"})
 
     assert response.status_code == 200
     assert response.json() == {
-        "kelurahan": {"code": "3173081001", "name": "Gambir"},
-        "kecamatan": {"code": "317308", "name": "Gambir"},
-        "kota": {"code": "3173", "name": "Jakarta Pusat"},
+        "kelurahan": {"code": "31.71.01.1001", "name": "Gambir"},
+        "kecamatan": {"code": "31.71.01", "name": "Gambir"},
+        "kota": {"code": "31.71", "name": "Jakarta Pusat"},
     }
 
 
-def test_it_locates_without_touching_the_database(
-    api_client, demo_regions, django_assert_num_queries
-):
+def test_it_locates_without_touching_the_database(api_client, small_map, django_assert_num_queries):
     api_client.get(LOCATE_URL, {"lat": "-6.1754", "lon": "106.8272"})  # builds the index
 
     with django_assert_num_queries(0):
@@ -139,7 +143,7 @@ def test_it_locates_without_touching_the_database(
     assert response.json()["kelurahan"]["name"] == "Pegangsaan"
 
 
-def test_a_point_outside_jakarta_is_not_found(api_client, demo_regions):
+def test_a_point_outside_jakarta_is_not_found(api_client, small_map):
     response = api_client.get(
         LOCATE_URL, {"lat": "-5.9", "lon": "106.8"}, HTTP_ACCEPT_LANGUAGE="en"
     )
@@ -169,7 +173,7 @@ def test_a_point_outside_jakarta_is_not_found(api_client, demo_regions):
         ({"lat": "-6.1754", "lon": "-181"}, {"lon"}),
     ],
 )
-def test_it_refuses_a_bad_point(api_client, demo_regions, params, bad_fields):
+def test_it_refuses_a_bad_point(api_client, small_map, params, bad_fields):
     response = api_client.get(LOCATE_URL, params)
 
     error = assert_error(response, 400, "validation_error")
@@ -177,14 +181,14 @@ def test_it_refuses_a_bad_point(api_client, demo_regions, params, bad_fields):
     assert all(error["fields"][name] for name in bad_fields)
 
 
-def test_the_extreme_coordinates_are_valid_input(api_client, demo_regions):
+def test_the_extreme_coordinates_are_valid_input(api_client, small_map):
     response = api_client.get(LOCATE_URL, {"lat": "90", "lon": "-180"})
 
     assert_error(response, 404, "not_found")
 
 
-@pytest.mark.parametrize("url", [LIST_URL, LOCATE_URL, f"{LIST_URL}3173/"])
-def test_nobody_can_write_through_the_regions_api(api_client, demo_regions, url):
+@pytest.mark.parametrize("url", [LIST_URL, LOCATE_URL, f"{LIST_URL}31.71/"])
+def test_nobody_can_write_through_the_regions_api(api_client, small_map, url):
     response = api_client.post(url, {"code": "x", "name": "X"}, format="json")
 
     assert_error(response, 405, "method_not_allowed")

@@ -5,10 +5,10 @@ import pytest
 from django.core.management.base import CommandError
 
 from jaki.regions import selectors
-from jaki.regions.demo import rectangle
 from jaki.regions.management.commands.load_regions import display_name
 from jaki.regions.models import Region
 from tests.regions.conftest import KECAMATAN_FILE, KELURAHAN_FILE, KOTA_FILE, load
+from tests.regions.factories import rectangle
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_loading_kelurahan_rebuilds_the_locate_index(db, shared_data):
 # --- Parents: fallbacks and failures (small files) ---------------------------------------------
 
 
-def test_it_falls_back_to_a_close_name_then_to_location_and_reports_both(demo_regions, tmp_path):
+def test_it_falls_back_to_a_close_name_then_to_location_and_reports_both(small_map, tmp_path):
     path = geojson_file(
         tmp_path,
         # In Gambir, spelled wrong: a close name that the geometry confirms.
@@ -149,21 +149,22 @@ def test_it_falls_back_to_a_close_name_then_to_location_and_reports_both(demo_re
 
     output = load(path, "--level=kelurahan", "--name-field=nama", "--parent-field=kec")
 
-    parents = dict(Region.objects.filter(code__contains=".").values_list("name", "parent__name"))
+    loaded = Region.objects.filter(name__in=["Petojo", "Kebon Sirih", "Manggarai", "Cikini"])
+    parents = dict(loaded.values_list("name", "parent__name"))
     assert parents == {
         "Petojo": "Gambir",
         "Kebon Sirih": "Menteng",
         "Manggarai": "Tebet",
         "Cikini": "Menteng",
     }
-    assert Region.objects.get(name="Petojo").code == "317308.petojo"
+    assert Region.objects.get(name="Petojo").code == "31.71.01.petojo"
     assert "1 by name, 1 by close name, 2 by location, 0 unmatched" in output
     assert "kelurahan Petojo for “GAMBIRR” -> Gambir: close name" in output
     assert "kelurahan Kebon Sirih for “GAMBIRR” -> Menteng: location" in output
     assert "kelurahan Manggarai for “ATLANTIS” -> Tebet: location" in output
 
 
-def test_it_reports_every_failure_and_loads_the_rest(demo_regions, tmp_path):
+def test_it_reports_every_failure_and_loads_the_rest(small_map, tmp_path):
     path = geojson_file(
         tmp_path,
         feature({"nama": "ANCOL", "kec": "PADEMANGAN"}, (106.81, -6.13, 106.84, -6.12)),
@@ -174,7 +175,7 @@ def test_it_reports_every_failure_and_loads_the_rest(demo_regions, tmp_path):
 
     output = load(path, "--level=kelurahan", "--name-field=nama", "--parent-field=kec")
 
-    assert Region.objects.filter(code="317308.cideng").exists()
+    assert Region.objects.filter(code="31.71.01.cideng").exists()
     assert not Region.objects.filter(name__in=["Ancol", "No Shape"]).exists()
     assert "created 1, updated 0, unchanged 0, skipped 3" in output
     assert "No parent kecamatan found for:\n    Ancol (“PADEMANGAN”)" in output
@@ -182,18 +183,18 @@ def test_it_reports_every_failure_and_loads_the_rest(demo_regions, tmp_path):
     assert "feature #3: no name in “nama”" in output
 
 
-def test_a_code_field_gives_codes_and_lets_an_orphan_in(demo_regions, tmp_path):
+def test_a_code_field_gives_codes_and_lets_an_orphan_in(small_map, tmp_path):
     path = geojson_file(
         tmp_path,
-        feature({"nama": "ANCOL", "kode": 3172011001}, (106.81, -6.13, 106.84, -6.12)),
-        feature({"nama": "CIDENG", "kode": "3173081002"}, (106.801, -6.189, 106.809, -6.181)),
+        feature({"nama": "ANCOL", "kode": "31.72.01.1001"}, (106.81, -6.13, 106.84, -6.12)),
+        feature({"nama": "CIDENG", "kode": "31.71.01.1002"}, (106.801, -6.189, 106.809, -6.181)),
     )
 
     output = load(path, "--level=kelurahan", "--name-field=nama", "--code-field=kode")
 
-    ancol = Region.objects.get(code="3172011001")
+    ancol = Region.objects.get(code="31.72.01.1001")
     assert (ancol.name, ancol.parent) == ("Ancol", None)
-    assert Region.objects.get(code="3173081002").parent.code == "317308"
+    assert Region.objects.get(code="31.71.01.1002").parent.code == "31.71.01"
     assert "created 1, updated 1" in output
 
 
@@ -271,3 +272,46 @@ def test_it_refuses_kelurahan_before_their_kecamatan_are_loaded(db, shared_data)
 )
 def test_names_are_stored_title_cased(raw, name):
     assert display_name(raw) == name
+
+
+def test_a_parent_code_field_finds_parents_by_code_and_falls_back_to_location(small_map, tmp_path):
+    path = geojson_file(
+        tmp_path,
+        feature(
+            {"nama": "Kebon Kelapa", "kode": "31.71.01.1003", "parent": "31.71.01"},
+            (106.801, -6.189, 106.809, -6.181),
+        ),
+        # A parent code that names no loaded kecamatan: found where it lies (Menteng).
+        feature(
+            {"nama": "Gondangdia", "kode": "31.71.06.1004", "parent": "31.71.99"},
+            (106.822, -6.21, 106.83, -6.2),
+        ),
+    )
+
+    output = load(
+        path,
+        "--level=kelurahan",
+        "--name-field=nama",
+        "--code-field=kode",
+        "--parent-code-field=parent",
+    )
+
+    assert Region.objects.get(code="31.71.01.1003").parent.code == "31.71.01"
+    assert Region.objects.get(code="31.71.06.1004").parent.code == "31.71.06"
+    assert "1 by code, 0 by name, 0 by close name, 1 by location, 0 unmatched" in output
+    assert "kelurahan Gondangdia for “31.71.99” -> Menteng: location" in output
+
+
+def test_it_refuses_a_parent_given_both_by_name_and_by_code(small_map, tmp_path):
+    path = geojson_file(
+        tmp_path, feature({"nama": "X", "kec": "GAMBIR"}, (106.8, -6.2, 106.81, -6.19))
+    )
+
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        load(
+            path,
+            "--level=kelurahan",
+            "--name-field=nama",
+            "--parent-field=kec",
+            "--parent-code-field=kec",
+        )

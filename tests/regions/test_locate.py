@@ -5,18 +5,19 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 
+from jaki.accounts.models import Organisation
 from jaki.regions import index, selectors, services
-from jaki.regions.demo import rectangle
 from jaki.regions.index import RegionRef
 from jaki.regions.models import Region
 from tests.regions import factories
+from tests.regions.factories import rectangle
 
 pytestmark = pytest.mark.django_db
 
 KELURAHAN = Region.Level.KELURAHAN
 MONAS = (-6.1754, 106.8272)
 JAVA_SEA = (-5.9, 106.8)
-NORTH_OF_MENTENG = (-6.17, 106.85)  # inside the demo's overall box, in no kelurahan
+NORTH_OF_MENTENG = (-6.17, 106.85)  # inside the small map's overall box, in no kelurahan
 
 
 def kelurahan_at(lat: float, lon: float) -> str | None:
@@ -24,15 +25,15 @@ def kelurahan_at(lat: float, lon: float) -> str | None:
     return found.kelurahan.code if found else None
 
 
-def test_it_locates_monas_in_gambir(demo_regions):
+def test_it_locates_monas_in_gambir(small_map):
     found = selectors.locate(*MONAS)
 
-    assert found.kelurahan == RegionRef("3173081001", "Gambir")
-    assert found.kecamatan == RegionRef("317308", "Gambir")
-    assert found.kota == RegionRef("3173", "Jakarta Pusat")
+    assert found.kelurahan == RegionRef("31.71.01.1001", "Gambir")
+    assert found.kecamatan == RegionRef("31.71.01", "Gambir")
+    assert found.kota == RegionRef("31.71", "Jakarta Pusat")
 
 
-def test_it_finds_every_demo_kelurahan_at_its_centre(demo_regions):
+def test_it_finds_every_small_map_kelurahan_at_its_centre(small_map):
     for kelurahan in Region.objects.filter(level=KELURAHAN):
         min_lon, min_lat, max_lon, max_lat = kelurahan.bbox
 
@@ -40,7 +41,7 @@ def test_it_finds_every_demo_kelurahan_at_its_centre(demo_regions):
 
 
 @pytest.mark.parametrize("point", [JAVA_SEA, NORTH_OF_MENTENG, (90, 180), (-90, -180)])
-def test_it_finds_nothing_outside_every_kelurahan(demo_regions, point):
+def test_it_finds_nothing_outside_every_kelurahan(small_map, point):
     assert selectors.locate(*point) is None
     assert selectors.locate_many([point[0]], [point[1]]) == [None]
 
@@ -48,13 +49,13 @@ def test_it_finds_nothing_outside_every_kelurahan(demo_regions, point):
 @pytest.mark.parametrize(
     ("lat", "lon"), [(math.nan, 106.83), (-6.18, math.nan), (math.inf, 106.83), (-6.18, -math.inf)]
 )
-def test_it_finds_nothing_for_coordinates_that_are_not_finite(demo_regions, lat, lon):
+def test_it_finds_nothing_for_coordinates_that_are_not_finite(small_map, lat, lon):
     assert selectors.locate(lat, lon) is None
     assert selectors.locate_many([lat], [lon]) == [None]
 
 
-def test_it_accepts_decimal_coordinates_as_stored_in_other_apps(demo_regions):
-    assert kelurahan_at(Decimal("-6.175400"), Decimal("106.827200")) == "3173081001"
+def test_it_accepts_decimal_coordinates_as_stored_in_other_apps(small_map):
+    assert kelurahan_at(Decimal("-6.175400"), Decimal("106.827200")) == "31.71.01.1001"
 
 
 def test_it_finds_nothing_when_no_kelurahan_is_loaded(db):
@@ -92,7 +93,7 @@ def test_a_point_on_a_shared_edge_or_corner_goes_to_the_lowest_code(db):
     )
 
 
-def test_locate_many_agrees_with_locate(demo_regions):
+def test_locate_many_agrees_with_locate(small_map):
     rng = np.random.default_rng(7)
     lats = np.concatenate([rng.uniform(-6.26, -6.15, 3000), [-6.19, -6.19, -6.215, -6.16]])
     lons = np.concatenate([rng.uniform(106.79, 106.88, 3000), [106.815, 106.83, 106.845, 106.8]])
@@ -103,85 +104,90 @@ def test_locate_many_agrees_with_locate(demo_regions):
     assert sum(found is not None for found in many) > 500
 
 
-def test_locate_many_refuses_lists_of_different_lengths(demo_regions):
+def test_locate_many_refuses_lists_of_different_lengths(small_map):
     with pytest.raises(ValueError):
         selectors.locate_many([1.0, 2.0], [1.0])
 
 
-def test_it_answers_from_memory_without_queries(demo_regions, django_assert_num_queries):
+def test_it_answers_from_memory_without_queries(small_map, django_assert_num_queries):
     selectors.locate(*MONAS)  # builds the index
 
     with django_assert_num_queries(0):
         for _ in range(100):
-            assert kelurahan_at(*MONAS) == "3173081001"
+            assert kelurahan_at(*MONAS) == "31.71.01.1001"
         selectors.locate_many([MONAS[0]] * 100, [MONAS[1]] * 100)
 
 
-def test_the_index_is_built_once_and_reused(demo_regions):
+def test_the_index_is_built_once_and_reused(small_map):
     assert index.current_index() is index.current_index()
 
 
-def test_the_index_sees_a_new_kelurahan(demo_regions):
+def test_the_index_sees_a_new_kelurahan(small_map):
     assert selectors.locate(*NORTH_OF_MENTENG) is None
 
     factories.region(
-        code="3173089999",
+        code="31.71.01.9999",
         level=KELURAHAN,
         name="Pasar Baru",
-        parent=Region.objects.get(code="317308"),
+        parent=Region.objects.get(code="31.71.01"),
         bounds=(106.845, -6.18, 106.86, -6.16),
     )
 
-    assert kelurahan_at(*NORTH_OF_MENTENG) == "3173089999"
+    assert kelurahan_at(*NORTH_OF_MENTENG) == "31.71.01.9999"
 
 
-def test_the_index_sees_a_moved_kelurahan(demo_regions):
-    assert kelurahan_at(*MONAS) == "3173081001"
+def test_the_index_sees_a_moved_kelurahan(small_map):
+    assert kelurahan_at(*MONAS) == "31.71.01.1001"
 
     services.region_upsert(
-        code="3173081001",
+        code="31.71.01.1001",
         name="Gambir",
         level=KELURAHAN,
-        parent=Region.objects.get(code="317308"),
+        parent=Region.objects.get(code="31.71.01"),
         boundary=rectangle(106.83, -6.19, 106.84, -6.16),  # no longer reaching Monas
     )
 
     assert selectors.locate(*MONAS) is None
 
 
-def test_the_index_sees_a_renamed_kecamatan(demo_regions):
+def test_the_index_sees_a_renamed_kecamatan(small_map):
     services.region_upsert(
-        code="317308", name="Gambir Raya", level="kecamatan", parent=Region.objects.get(code="3173")
+        code="31.71.01",
+        name="Gambir Raya",
+        level="kecamatan",
+        parent=Region.objects.get(code="31.71"),
     )
 
-    assert selectors.locate(*MONAS).kecamatan == RegionRef("317308", "Gambir Raya")
+    assert selectors.locate(*MONAS).kecamatan == RegionRef("31.71.01", "Gambir Raya")
 
 
-def test_the_index_forgets_a_deleted_kelurahan(demo_regions):
-    assert kelurahan_at(*MONAS) == "3173081001"
+def test_the_index_forgets_a_deleted_kelurahan(small_map):
+    assert kelurahan_at(*MONAS) == "31.71.01.1001"
+    # A region's office holds it (PROTECT): the office goes first, as an operator must do it.
+    Organisation.objects.filter(region__code="31.71.01.1001").delete()
 
-    Region.objects.get(code="3173081001").delete()
+    Region.objects.get(code="31.71.01.1001").delete()
 
     assert selectors.locate(*MONAS) is None
 
 
 def test_a_committed_change_bumps_the_version_other_processes_watch(
-    demo_regions, django_capture_on_commit_callbacks
+    small_map, django_capture_on_commit_callbacks
 ):
     selectors.locate(*MONAS)
     before = cache.get(index.VERSION_CACHE_KEY)
 
     with django_capture_on_commit_callbacks(execute=True):
-        factories.kota(code="3174", name="Jakarta Utara", bounds=(106.7, -6.15, 107.0, -6.08))
+        factories.kota(code="31.72", name="Jakarta Utara", bounds=(106.7, -6.15, 107.0, -6.08))
 
     assert cache.get(index.VERSION_CACHE_KEY) != before
 
 
-def test_the_index_notices_a_change_made_by_another_process(demo_regions, settings):
+def test_the_index_notices_a_change_made_by_another_process(small_map, settings):
     settings.REGIONS_INDEX_CHECK_SECONDS = 0
     assert selectors.locate(*MONAS).kelurahan.name == "Gambir"
     # Another process writes (no signal reaches this one) ...
-    Region.objects.filter(code="3173081001").update(name="Gambir Baru")
+    Region.objects.filter(code="31.71.01.1001").update(name="Gambir Baru")
     assert selectors.locate(*MONAS).kelurahan.name == "Gambir"
 
     cache.incr(index.VERSION_CACHE_KEY)  # ... and publishes a new version after its commit.
@@ -189,10 +195,10 @@ def test_the_index_notices_a_change_made_by_another_process(demo_regions, settin
     assert selectors.locate(*MONAS).kelurahan.name == "Gambir Baru"
 
 
-def test_the_index_checks_other_processes_only_every_few_seconds(demo_regions, settings):
+def test_the_index_checks_other_processes_only_every_few_seconds(small_map, settings):
     settings.REGIONS_INDEX_CHECK_SECONDS = 3600
     assert selectors.locate(*MONAS).kelurahan.name == "Gambir"
-    Region.objects.filter(code="3173081001").update(name="Gambir Baru")
+    Region.objects.filter(code="31.71.01.1001").update(name="Gambir Baru")
     cache.incr(index.VERSION_CACHE_KEY)
 
     assert selectors.locate(*MONAS).kelurahan.name == "Gambir"  # not yet checked

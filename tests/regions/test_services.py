@@ -1,13 +1,11 @@
-import io
-
 import pytest
 from shapely.geometry import shape
 
-from jaki.regions import demo, services
-from jaki.regions.demo import rectangle
+from jaki.regions import services
 from jaki.regions.models import Region
 from jaki.regions.services import InvalidRegion, Outcome, RegionInput
 from tests.regions import factories
+from tests.regions.factories import rectangle
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +14,7 @@ KOTA, KECAMATAN, KELURAHAN = Region.Level.KOTA, Region.Level.KECAMATAN, Region.L
 
 def test_it_sets_the_bbox_from_the_boundary():
     region, outcome = services.region_upsert(
-        code="3173", name="Jakarta Pusat", level=KOTA, boundary=rectangle(106.8, -6.2, 106.9, -6.1)
+        code="31.71", name="Jakarta Pusat", level=KOTA, boundary=rectangle(106.8, -6.2, 106.9, -6.1)
     )
 
     region.refresh_from_db()
@@ -75,7 +73,7 @@ def test_it_repairs_a_self_intersecting_boundary():
     [(KOTA, KOTA), (KECAMATAN, KECAMATAN), (KECAMATAN, KELURAHAN), (KELURAHAN, KOTA)],
 )
 def test_it_refuses_a_parent_that_is_not_the_level_above(level, parent_level):
-    gambir = factories.kelurahan(code="3173081001")
+    gambir = factories.kelurahan(code="31.71.01.1001")
     parents = {KELURAHAN: gambir, KECAMATAN: gambir.parent, KOTA: gambir.parent.parent}
 
     with pytest.raises(InvalidRegion):
@@ -93,11 +91,11 @@ def test_orphans_are_allowed_below_kota_because_files_lack_parents():
 
 
 def test_it_refuses_a_level_change_that_would_strand_children():
-    gambir = factories.kecamatan(code="317308")
-    factories.kelurahan(code="3173081001", parent=gambir)
+    gambir = factories.kecamatan(code="31.71.01")
+    factories.kelurahan(code="31.71.01.1001", parent=gambir)
 
     with pytest.raises(InvalidRegion):
-        services.region_upsert(code="317308", name="Gambir", level=KELURAHAN)
+        services.region_upsert(code="31.71.01", name="Gambir", level=KELURAHAN)
 
 
 @pytest.mark.parametrize("code", ["", "a/b", "with space", "x" * 65, "-leading-dash"])
@@ -107,10 +105,10 @@ def test_it_refuses_a_code_that_cannot_travel_in_a_url(code):
 
 
 def test_an_upsert_updates_the_region_with_the_same_code():
-    factories.kota(code="3173", name="Jakarta Pusat")
+    factories.kota(code="31.71", name="Jakarta Pusat")
 
     region, outcome = services.region_upsert(
-        code="3173",
+        code="31.71",
         name="Jakarta  Pusat ",
         level=KOTA,
         boundary=rectangle(106.7, -6.3, 106.9, -6.1),
@@ -123,10 +121,10 @@ def test_an_upsert_updates_the_region_with_the_same_code():
 
 
 def test_an_identical_upsert_writes_nothing():
-    original = factories.kota(code="3173", name="Jakarta Pusat")
+    original = factories.kota(code="31.71", name="Jakarta Pusat")
 
     region, outcome = services.region_upsert(
-        code="3173", name="Jakarta Pusat", level=KOTA, boundary=original.boundary
+        code="31.71", name="Jakarta Pusat", level=KOTA, boundary=original.boundary
     )
 
     assert outcome == Outcome.UNCHANGED
@@ -134,49 +132,38 @@ def test_an_identical_upsert_writes_nothing():
 
 
 def test_a_bulk_upsert_reports_what_it_created_updated_kept_and_skipped():
-    pusat = factories.kota(code="3173")
+    pusat = factories.kota(code="31.71")
     factories.kecamatan(
-        code="317308", name="Gambir", parent=pusat, bounds=(106.8, -6.2, 106.85, -6.15)
+        code="31.71.01", name="Gambir", parent=pusat, bounds=(106.8, -6.2, 106.85, -6.15)
     )
     factories.kecamatan(
-        code="317302", name="Menteng", parent=pusat, bounds=(106.8, -6.2, 106.85, -6.15)
+        code="31.71.06", name="Menteng", parent=pusat, bounds=(106.8, -6.2, 106.85, -6.15)
     )
     items = [
-        RegionInput("317308", "Gambir", pusat, rectangle(106.8, -6.2, 106.85, -6.15)),
-        RegionInput("317302", "Menteng Baru", pusat, rectangle(106.8, -6.2, 106.85, -6.15)),
-        RegionInput("317301", "Tanah Abang", pusat, rectangle(106.79, -6.22, 106.82, -6.18)),
-        RegionInput("317399", "Broken", pusat, {"type": "Point", "coordinates": [1, 2]}),
-        RegionInput("317301", "Tanah Abang again", pusat, None),
-        RegionInput("3173", "Clash with the kota", pusat, None),
+        RegionInput("31.71.01", "Gambir", pusat, rectangle(106.8, -6.2, 106.85, -6.15)),
+        RegionInput("31.71.06", "Menteng Baru", pusat, rectangle(106.8, -6.2, 106.85, -6.15)),
+        RegionInput("31.71.02", "Tanah Abang", pusat, rectangle(106.79, -6.22, 106.82, -6.18)),
+        RegionInput("31.71.99", "Broken", pusat, {"type": "Point", "coordinates": [1, 2]}),
+        RegionInput("31.71.02", "Tanah Abang again", pusat, None),
+        RegionInput("31.71", "Clash with the kota", pusat, None),
     ]
 
     result = services.regions_bulk_upsert(level=KECAMATAN, items=items)
 
-    assert result.created == ["317301"]
-    assert result.updated == ["317302"]
-    assert result.unchanged == ["317308"]
+    assert result.created == ["31.71.02"]
+    assert result.updated == ["31.71.06"]
+    assert result.unchanged == ["31.71.01"]
     assert [label for label, _reason in result.skipped] == [
         "Broken",
         "Tanah Abang again",
         "Clash with the kota",
     ]
-    tanah_abang = Region.objects.get(code="317301")
+    tanah_abang = Region.objects.get(code="31.71.02")
     assert tanah_abang.bbox == [106.79, -6.22, 106.82, -6.18]
-    assert Region.objects.get(code="317302").name == "Menteng Baru"
+    assert Region.objects.get(code="31.71.06").name == "Menteng Baru"
 
 
-def test_the_demo_seed_is_idempotent():
-    first, second = io.StringIO(), io.StringIO()
-
-    demo.seed(stdout=first)
-    demo.seed(stdout=second)
-
-    assert Region.objects.count() == 10
-    assert "10 created" in first.getvalue()
-    assert "0 created, 0 updated, 10 unchanged" in second.getvalue()
-
-
-def test_demo_kelurahan_tile_their_kecamatan_inside_their_kota(demo_regions):
+def test_the_small_map_s_kelurahan_tile_their_kecamatan_inside_their_kota(small_map):
     for kecamatan in Region.objects.filter(level=KECAMATAN).select_related("parent"):
         area = shape(kecamatan.boundary)
         pieces = [shape(k.boundary) for k in kecamatan.children.all()]

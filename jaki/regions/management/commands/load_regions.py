@@ -1,9 +1,11 @@
 """manage.py load_regions: kota, kecamatan or kelurahan boundaries from a GeoJSON file.
 
-Public boundary files rarely carry codes or clean parent links, so this command finds parents
-among the regions already loaded (by normalised name, then a close name, then by location) and
-derives stable codes from the parent's code and the name ("jakarta-selatan.kebayoran-baru"), so
-that running it again updates rather than duplicates. A whole file is one transaction.
+Two kinds of file arrive. Official ones (the bundled Kemendagri set, see `load_wilayah`) carry
+each region's code and its parent's code: `--code-field kode --parent-code-field parent`, and the
+parent is found by code. Many public files carry neither, so this command finds parents among the
+regions already loaded (by normalised name, then a close name, then by location) and derives
+stable codes from the parent's code and the name ("jakarta-selatan.kebayoran-baru"), so that
+running it again updates rather than duplicates. A whole file is one transaction.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def derive_code(name: str, parent: Region | None) -> str:
 @dataclass(frozen=True)
 class Match:
     parent: Region
-    how: str  # "name", "ambiguous name", "close name", "location", "overlap"
+    how: str  # "code", "name", "ambiguous name", "close name", "location", "overlap"
 
 
 class ParentMatcher:
@@ -73,6 +75,7 @@ class ParentMatcher:
 
     def __init__(self, parents: list[Region]):
         self.by_key: dict[str, list[Region]] = defaultdict(list)
+        self.codes: dict[str, Region] = {parent.code: parent for parent in parents}
         self.places: list[tuple[Region, BaseGeometry]] = []
         for parent in parents:
             self.by_key[name_key(parent.name)].append(parent)
@@ -81,6 +84,10 @@ class ParentMatcher:
                 shapely.prepare(geom)
                 self.places.append((parent, geom))
         self.geom_of = {id(region): geom for region, geom in self.places}
+
+    def by_code(self, value: str) -> Match | None:
+        parent = self.codes.get(value)
+        return Match(parent, "code") if parent is not None else None
 
     def by_name(self, value: str, geom: BaseGeometry) -> Match | None:
         key = name_key(value)
@@ -141,9 +148,12 @@ class Report:
 class Command(BaseCommand):
     help = (
         "Load kota, kecamatan or kelurahan boundaries from a GeoJSON FeatureCollection (WGS84). "
-        "Load the levels top-down: parents are found among the regions already loaded. "
+        "Load the levels top-down: parents are found among the regions already loaded, by the "
+        "code in --parent-code-field, else by the name in --parent-field, else by location. "
         "Without --code-field, codes are derived from the parent's code and the name, and a "
-        "region whose parent cannot be found is not loaded (its code would not be stable)."
+        "region whose parent cannot be found is not loaded (its code would not be stable). "
+        "Official Kemendagri files: --name-field nama --code-field kode "
+        "--parent-code-field parent (not for kota: their parent is the province)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -151,9 +161,17 @@ class Command(BaseCommand):
         parser.add_argument("--level", required=True, choices=Region.Level.values)
         parser.add_argument("--name-field", required=True, help="Property holding the name.")
         parser.add_argument("--code-field", help="Property holding a stable code, if any.")
-        parser.add_argument(
+        parents = parser.add_mutually_exclusive_group()
+        parents.add_argument(
             "--parent-field",
             help="Property holding the parent's name; without it, parents are found by location.",
+        )
+        parents.add_argument(
+            "--parent-code-field",
+            help=(
+                "Property holding the parent's code (e.g. “31.71.01” above kelurahan "
+                "“31.71.01.1001”); a code naming no loaded region falls back to location."
+            ),
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change; save nothing."
@@ -165,9 +183,12 @@ class Command(BaseCommand):
         name_field: str = options["name_field"]
         code_field: str | None = options["code_field"]
         parent_field: str | None = options["parent_field"]
+        parent_code_field: str | None = options["parent_code_field"]
         parent_level = services.PARENT_LEVEL[level]
-        if parent_level is None and parent_field:
-            raise CommandError("A kota has no parent: drop --parent-field.")
+        if parent_level is None and (parent_field or parent_code_field):
+            # In Kemendagri files a kota's parent is the province ("31"), which is not stored.
+            option = "--parent-field" if parent_field else "--parent-code-field"
+            raise CommandError(f"A kota has no parent region: drop {option}.")
 
         features = read_features(path)
         check_fields(
@@ -176,6 +197,7 @@ class Command(BaseCommand):
                 "--name-field": name_field,
                 "--code-field": code_field,
                 "--parent-field": parent_field,
+                "--parent-code-field": parent_code_field,
             },
         )
         report = Report(features=len(features))
@@ -201,6 +223,7 @@ class Command(BaseCommand):
                     name_field=name_field,
                     code_field=code_field,
                     parent_field=parent_field,
+                    parent_code_field=parent_code_field,
                     matcher=matcher,
                     report=report,
                 )
@@ -222,6 +245,7 @@ class Command(BaseCommand):
         name_field: str,
         code_field: str | None,
         parent_field: str | None,
+        parent_code_field: str | None,
         matcher: ParentMatcher | None,
         report: Report,
     ) -> services.RegionInput | None:
@@ -251,7 +275,14 @@ class Command(BaseCommand):
         parent = None
         if matcher is not None:
             parent = self._find_parent(
-                name, properties, shape(boundary), level, parent_field, matcher, report
+                name,
+                properties,
+                shape(boundary),
+                level,
+                parent_field,
+                parent_code_field,
+                matcher,
+                report,
             )
             if parent is None and code is None:
                 report.skipped.append((name, "no parent found, so no stable code to give it"))
@@ -271,12 +302,18 @@ class Command(BaseCommand):
         geom: BaseGeometry,
         level: str,
         parent_field: str | None,
+        parent_code_field: str | None,
         matcher: ParentMatcher,
         report: Report,
     ) -> Region | None:
-        raw_parent = properties.get(parent_field) if parent_field else None
+        asked_field = parent_code_field or parent_field
+        raw_parent = properties.get(asked_field) if asked_field else None
         written = " ".join(str(raw_parent).split()) if raw_parent is not None else ""
-        match = matcher.by_name(written, geom) if written else None
+        match = None
+        if written:
+            match = (
+                matcher.by_code(written) if parent_code_field else matcher.by_name(written, geom)
+            )
         if match is None:
             match = matcher.by_place(geom)
         if match is None:
@@ -286,11 +323,10 @@ class Command(BaseCommand):
 
         report.matched_by[match.how] += 1
         parent = match.parent
-        if match.how == "name":
-            if written.casefold() != parent.name.casefold():
-                report.respelled[(written, parent.name)] += 1
-        elif parent_field or match.how == "overlap":
-            # By-name was asked for and failed, or the location rule needed its last resort.
+        if match.how == "name" and written.casefold() != parent.name.casefold():
+            report.respelled[(written, parent.name)] += 1
+        elif match.how not in ("code", "name") and (asked_field or match.how == "overlap"):
+            # By code or name was asked for and failed, or location needed its last resort.
             asked = f" for “{written}”" if written else ""
             report.fallbacks.append(f"{level} {name}{asked} -> {parent.name}: {match.how}")
         return parent
@@ -315,7 +351,8 @@ class Command(BaseCommand):
         if parent_level is not None:
             by = report.matched_by
             out.write(
-                f"  parent {parent_level}: {by['name'] + by['ambiguous name']} by name, "
+                f"  parent {parent_level}: {by['code']} by code, "
+                f"{by['name'] + by['ambiguous name']} by name, "
                 f"{by['close name']} by close name, {by['location'] + by['overlap']} by location, "
                 f"{by['unmatched']} unmatched"
             )
