@@ -140,9 +140,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             "plaintext": plaintext,
             "title": _("Copy the new API key now"),
         }
-        response = TemplateResponse(request, "admin/apikeys/apikey/created.html", context)
-        response["Cache-Control"] = "no-store"  # the one page that holds the key: keep no copy
-        return response
+        # The admin's views are never_cache (no-store): no browser or proxy keeps this page.
+        return TemplateResponse(request, "admin/apikeys/apikey/created.html", context)
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):
