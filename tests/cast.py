@@ -17,7 +17,8 @@ The organisations (`cast.orgs.<name>`):
     bpbd (BPBD DKI Jakarta)
     inspektorat (Inspektorat Provinsi)
 
-The people (created when first used, with a password `cast.PASSWORD` for admin log-ins):
+The organisations are created together, on first use. The people are created when first
+used, with the password `cast.PASSWORD` for admin log-ins:
 
     triage_officer        complaint_triage, Kelurahan Gambir
     kota_triage_officer   complaint_triage, Kota Jakarta Pusat (sees its kecamatan and kelurahan)
@@ -112,20 +113,21 @@ STAFF = {
 
 
 class Organisations:
-    """The organisation tree, created on first use, parents first."""
+    """The whole organisation tree, created on first use (a dozen rows, parents first), so a
+    test that asks for one office also has the offices it must not see."""
 
     def __getattr__(self, name: str) -> Organisation:
         if name not in ORGANISATIONS:
             raise AttributeError(name)
-        code, display, kind, parent = ORGANISATIONS[name]
-        org = OrganisationFactory(
-            code=code,
-            name=display,
-            kind=kind,
-            parent=getattr(self, parent) if parent else None,
-        )
-        setattr(self, name, org)  # later reads skip __getattr__
-        return org
+        for key, (code, display, kind, parent) in ORGANISATIONS.items():
+            org = OrganisationFactory(
+                code=code,
+                name=display,
+                kind=kind,
+                parent=self.__dict__[parent] if parent else None,
+            )
+            setattr(self, key, org)  # later reads skip __getattr__
+        return self.__dict__[name]
 
 
 class Cast:
