@@ -62,7 +62,7 @@ def test_revoking_in_the_admin_stops_the_key_and_is_audited(cast, api_client):
     )
 
     assert response.status_code == 200
-    assert "1 key revoked" in response.content.decode()
+    assert "1 kunci dicabut" in response.content.decode()  # Indonesian first
     assert ApiKey.objects.get(pk=issued.api_key.pk).revoked_at is not None
     assert api_client.get("/api/test/machine/", HTTP_X_API_KEY=issued.plaintext).status_code == 401
     assert AuditEntry.objects.filter(action="apikey.revoked", actor=cast.superuser).count() == 1

@@ -225,6 +225,21 @@ def test_the_command_prints_the_key_once_and_refuses_unknown_scopes(api_client, 
 
     from django.core.management import CommandError
 
-    with pytest.raises(CommandError, match="Unknown scope"):
+    with pytest.raises(CommandError, match="test:reed"):
         call_command("api_key_create", "Typo", "--scope", "test:reed")
     assert not ApiKey.objects.filter(name="Typo").exists()
+
+
+def test_the_schema_documents_the_api_key_scheme(settings):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(urlconf="tests.apikeys.urls").get_schema(request=None, public=True)
+
+    assert schema["components"]["securitySchemes"]["apiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+        "description": "A machine client's key, `jaki_<prefix>_<secret>`, issued by staff.",
+    }
+    operation = schema["paths"]["/api/test/machine/"]["get"]
+    assert operation["security"] == [{"apiKeyAuth": []}]
