@@ -444,7 +444,8 @@ class _LeaseLost(Exception):
 def idempotent(handler: Callable) -> Callable:
     """Decorate a POST handler of an APIView so a retried request replays the first result.
 
-    Keys are scoped to the signed-in user and the view. The record lives in the database
+    Keys are scoped to the caller (the signed-in user, or the API key of a machine: any
+    `request.auth` with an `idempotency_client` name) and the view. The record lives in the database
     (jaki.idempotency), so every process sees it: pending for at most IDEMPOTENCY_PENDING_SECONDS
     while the request runs, then the first non-5xx response, kept IDEMPOTENCY_TTL_SECONDS.
     Reusing a key with another body is refused with 422; a retry that arrives while the first is
@@ -456,7 +457,9 @@ def idempotent(handler: Callable) -> Callable:
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key")
         user_id = getattr(request.user, "pk", None)
-        if key is None or user_id is None:
+        # A machine (an API key) is no user: its records are its own, named by the credential.
+        client = "" if user_id is not None else getattr(request.auth, "idempotency_client", "")
+        if key is None or (user_id is None and not client):
             return handler(view, request, *args, **kwargs)
         if len(key) > 255 or not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
             raise IdempotencyKeyInvalid()
@@ -469,6 +472,7 @@ def idempotent(handler: Callable) -> Callable:
         try:
             outcome = idempotency.idempotency_claim(
                 user_id=user_id,
+                client=client,
                 scope=view.__class__.__qualname__,
                 key=key,
                 fingerprint=fingerprint,

@@ -34,6 +34,8 @@ SECRET_PATTERNS = [
         re.compile(r"(?i)\b((?:authorization|x-api-key)\s*[:=]\s*)(?:bearer\s+)?\S+"),
         r"\1[redacted]",
     ),
+    # Our own API keys (jaki.apikeys), whatever surrounds them.
+    (re.compile(r"(?<![\w-])jaki_[0-9a-f]{4,16}_[\w-]+"), "[api-key]"),
     (re.compile(r"(?i)(\b(?:code|kode)\b[^\d\n]{0,24})(?<!\d)\d{6}(?!\d)"), r"\1[code]"),
     (re.compile(r"(?=[\w-]*[A-Z])(?=[\w-]*[a-z])(?=[\w-]*\d)(?<![\w-])[\w-]{32,}"), "[secret]"),
     (PHONE_PATTERN, "[phone]"),

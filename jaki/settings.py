@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jaki.audit",
     "jaki.regions",
     "jaki.accounts",
+    "jaki.apikeys",
     "jaki.notifications",
 ]
 
@@ -250,6 +251,8 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="240/min"),
         "otp_ip": env.str("THROTTLE_OTP_IP", default="20/hour"),
         "token_ip": env.str("THROTTLE_TOKEN_IP", default="60/hour"),
+        # Per machine key (jaki.apikeys); a key may set its own rate.
+        "api_key": env.str("THROTTLE_API_KEY", default="600/min"),
     },
     # Proxies in front of the app that append to X-Forwarded-For: the client is the address the
     # outermost of them saw. 0 trusts no header (DRF's None would trust the whole of it).

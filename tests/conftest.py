@@ -1,5 +1,11 @@
 """Shared fixtures: API clients, the cast of users, and access to ../shared/data.
 
+`cast` (tests/cast.py) is the staff cast for service tests: a member of each role in a real
+organisation tree (kelurahan < kecamatan < kota, a dinas with its suku dinas, BPBD), a
+superuser and a resident, with `cast.client(person)` (an APIClient signed in through the real
+token issue) and `cast.admin_client(person)` (a logged-in admin client). Its docstring lists
+everyone.
+
 In CI (CI=true) the suite must run against PostgreSQL and Redis: a test that needs them fails
 instead of skipping, and the session refuses to start on SQLite.
 """
@@ -10,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
+
+from tests.cast import cast  # noqa: F401  (the staff cast fixture)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

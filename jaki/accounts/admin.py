@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from jaki.accounts.models import Organisation, OTPCode, User
+from jaki.accounts.permissions import OrganisationScopedAdmin, can_act
 from jaki.accounts.phones import normalise_phone
 from jaki.accounts.services import (
     role_permissions_snapshot,
@@ -209,13 +210,36 @@ class GroupAdmin(DjangoGroupAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
+    """Staff read their own office and every office below it; superusers see and edit all
+    (the offices follow the regions, `offices_sync`, so edits are rare)."""
+
+    scope_field = "pk"
+
     list_display = ("name", "code", "kind", "parent", "region")
     list_filter = ("kind",)
     list_select_related = ("parent", "region")
     search_fields = ("name", "code")
     autocomplete_fields = ("parent", "region")
     ordering = ("kind", "name")
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        # No model permission needed to read: knowing one's own subtree is part of every job.
+        return self.has_module_permission(request) and (
+            obj is None or can_act(request.user, None, obj, via=self.scope_field)
+        )
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(OTPCode)

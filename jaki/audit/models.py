@@ -5,12 +5,21 @@ included) can write to it without the audit app importing any of them.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# An action is a dotted "app.verb" name (`staff.roles_changed`, `apikey.revoked`): services
+# record their own without the platform listing them, and the pattern keeps the log searchable.
+ACTION_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+validate_action = RegexValidator(
+    ACTION_PATTERN, _("An audit action is a dotted lower-case name such as 'complaint.moved'.")
+)
+
 
 class AuditAction(models.TextChoices):
-    """What happened. Services add their own actions here as they start recording them."""
+    """The actions the platform itself records, with their labels. Any other action that
+    matches ACTION_PATTERN is valid too: a service names its own (`cctv.camera_viewed`)."""
 
     STAFF_ROLES_CHANGED = "staff.roles_changed", _("Staff roles or flags changed")
     COMPLAINT_MOVED = "complaint.moved", _("Complaint moved")
@@ -37,7 +46,7 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
     )
-    action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices)
+    action = models.CharField(_("action"), max_length=64, validators=[validate_action])
     obj_kind = models.CharField(_("object kind"), max_length=64)
     obj_id = models.CharField(_("object id"), max_length=64)
     client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
@@ -54,7 +63,15 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.obj_kind}:{self.obj_id}"
+        return f"{self.action_label} {self.obj_kind}:{self.obj_id}"
+
+    @property
+    def action_label(self) -> str:
+        """The platform's label for its own actions; a service's action shows as its name."""
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
 
 
 # The short name the platform's callers use: `AuditEvent.STAFF_ROLES_CHANGED`.

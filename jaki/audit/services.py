@@ -1,11 +1,12 @@
 """Writing to the audit log. Reading it is the auditors' admin screen."""
 
+import re
 from typing import Any
 
 from django.http import HttpRequest
 
 from jaki.api import client_address
-from jaki.audit.models import AuditAction, AuditEntry
+from jaki.audit.models import ACTION_PATTERN, AuditAction, AuditEntry
 
 USER_AGENT_MAX = AuditEntry._meta.get_field("user_agent").max_length
 
@@ -21,11 +22,15 @@ def audit_record(
 ) -> AuditEntry:
     """Append one row; it joins the caller's transaction, so a rolled-back act leaves none.
 
-    `details` must not hold phone numbers, tokens or codes: auditors read it.
+    `action` is one of AuditAction or an app's own dotted name (ACTION_PATTERN); anything else
+    is a programming error and raises ValueError. `details` must not hold phone numbers, tokens
+    or codes: auditors read it.
     """
+    if not re.fullmatch(ACTION_PATTERN, str(action)):
+        raise ValueError(f"not an audit action name: {action!r}")
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        action=AuditAction(action),
+        action=str(action),
         obj_kind=obj_kind,
         obj_id=str(obj_id),
         client_address=(client_address(request) or None) if request is not None else None,

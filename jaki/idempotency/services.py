@@ -40,8 +40,11 @@ class Replay:
     data: Any
 
 
-def idempotency_claim(*, user_id: int, scope: str, key: str, fingerprint: str) -> Claim | Replay:
-    """Take the key for this request, or say why not.
+def idempotency_claim(
+    *, user_id: int | None = None, client: str = "", scope: str, key: str, fingerprint: str
+) -> Claim | Replay:
+    """Take the key for this request, or say why not. The caller is a user (`user_id`) or a
+    machine client (`client`, e.g. "apikey:17"): each has its own keys.
 
     A new key is inserted as pending with a lease of IDEMPOTENCY_PENDING_SECONDS; of two
     concurrent first requests the database lets one insert. A record whose lease ran out while
@@ -59,10 +62,13 @@ def idempotency_claim(*, user_id: int, scope: str, key: str, fingerprint: str) -
         "lease_until": now + timedelta(seconds=settings.IDEMPOTENCY_PENDING_SECONDS),
         "expires_at": now + timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS),
     }
-    same_key = IdempotencyRecord.objects.filter(user_id=user_id, scope=scope, key=key)
+    if (user_id is None) == (not client):
+        raise ValueError("an idempotency record belongs to a user or to a machine client")
+    owner = {"user_id": user_id, "client": "" if user_id is not None else client}
+    same_key = IdempotencyRecord.objects.filter(**owner, scope=scope, key=key)
     # The unique constraint settles a race of first requests: the loser finds the winner's row.
     with contextlib.suppress(IntegrityError), transaction.atomic():
-        record = IdempotencyRecord.objects.create(user_id=user_id, scope=scope, key=key, **fields)
+        record = IdempotencyRecord.objects.create(**owner, scope=scope, key=key, **fields)
         return Claim(record.pk, holder)
 
     abandoned = Q(expires_at__lte=now) | Q(status_code__isnull=True, lease_until__lte=now)

@@ -89,3 +89,22 @@ def test_the_auditor_role_holds_the_view_permission_only():
     group = Group.objects.get(name=Role.AUDITOR.value)
 
     assert list(group.permissions.values_list("codename", flat=True)) == ["view_auditentry"]
+
+
+def test_an_app_records_its_own_action_names_and_the_admin_filters_by_them(client):
+    _auditor(client)
+    audit_record(actor=None, action="airquality.station_moved", obj_kind="station", obj_id="DKI1")
+
+    listing = client.get("/admin/audit/auditentry/", {"action": "airquality.station_moved"})
+
+    assert listing.status_code == 200
+    assert "airquality.station_moved" in listing.content.decode()
+    assert "DKI1" in listing.content.decode()
+
+
+@pytest.mark.parametrize("action", ["", "moved", "Complaint.Moved", "complaint.", "a b.c"])
+def test_an_action_that_is_not_a_dotted_name_is_refused(action):
+    with pytest.raises(ValueError):
+        audit_record(actor=None, action=action, obj_kind="x", obj_id=1)
+
+    assert not AuditEntry.objects.exists()
