@@ -1,8 +1,12 @@
-"""The house JSON parser (apart from jaki.api, which DRF's APIView would import while its own
-module is still loading: DEFAULT_PARSER_CLASSES is read when APIView is defined)."""
+"""The house parsers: JSON, and multipart where photos are uploaded (apart from jaki.api, which
+DRF's APIView would import while its own module is still loading: DEFAULT_PARSER_CLASSES is read
+when APIView is defined)."""
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.files import uploadhandler
 from rest_framework import exceptions, parsers
 
 
@@ -34,3 +38,33 @@ def _depth_over(data: Any, limit: int) -> bool:
             children = value.values() if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children)
     return False
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, holding each file to MEDIA_MAX_UPLOAD_BYTES while the body
+    streams in: an oversized photo is refused with a 413 before it fills a temporary file.
+
+    Views that take photos list it with the JSON parser (`jaki.media.api.UPLOAD_PARSER_CLASSES`).
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]
+        request.upload_handlers.insert(0, FileSizeLimit(request, settings.MEDIA_MAX_UPLOAD_BYTES))
+        return super().parse(stream, media_type, parser_context)
+
+
+class FileSizeLimit(uploadhandler.FileUploadHandler):
+    """An upload handler that passes chunks on until a file grows past `limit` bytes."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            # jaki.api's handler answers this 413 payload_too_large, as for any oversized body.
+            raise RequestDataTooBig("An uploaded file is larger than MEDIA_MAX_UPLOAD_BYTES.")
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) makes the file
