@@ -193,6 +193,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "location": "private",
             "querystring_auth": True,
             "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+            "signature_version": "s3v4",
             # A presigned URL must reach the bucket itself, never a public CDN domain.
             "custom_domain": None,
         },
