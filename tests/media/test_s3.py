@@ -143,13 +143,9 @@ def test_deleting_an_image_deletes_its_objects(bucket, django_capture_on_commit_
 
 def test_the_purge_lists_the_bucket_by_day_and_deletes_orphans(bucket, media_root):
     kept = media_ingest(images.encoded("JPEG"))
-    bucket.put_object(
-        Bucket=BUCKET, Key=f"private/{timezone.now():%Y/%m/%d}/orphan.jpg", Body=b"x"
-    )
+    bucket.put_object(Bucket=BUCKET, Key=f"private/{timezone.now():%Y/%m/%d}/orphan.jpg", Body=b"x")
 
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         assert media_purge_orphans() == 1
 
-    assert _keys(bucket) == sorted(
-        [f"private/{kept.image_name}", f"private/{kept.thumbnail_name}"]
-    )
+    assert _keys(bucket) == sorted([f"private/{kept.image_name}", f"private/{kept.thumbnail_name}"])

@@ -3,11 +3,13 @@ serializer field runs the intake while validating, the view stores in one transa
 
 from django.db import transaction
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jaki.api import error_responses
 from jaki.media.api import UPLOAD_PARSER_CLASSES, ImageListField, StoredImageSerializer
 from jaki.media.models import ImageKind, Visibility
 from jaki.media.services import media_ingest
@@ -23,6 +25,13 @@ class UploadPhotos(APIView):
         public = serializers.BooleanField(default=False)
         photos = ImageListField(max_items=3)
 
+    @extend_schema(
+        request=Input,
+        responses={
+            201: inline_serializer("Photos", {"photos": StoredImageSerializer(many=True)}),
+            **error_responses(400, 401, 413, 415),
+        },
+    )
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
