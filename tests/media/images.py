@@ -13,7 +13,7 @@ BLUE = (30, 30, 220)
 def jpeg_from_a_phone(size=(3000, 2000)) -> bytes:
     """A camera JPEG held sideways: stored landscape with its left half red and right half
     blue, EXIF Orientation 6 (turn 90° clockwise to view, so red ends up on top), a GPS
-    position, the camera's make and model, and a comment naming the camera."""
+    position, the camera's make and model, a comment naming the camera and XMP naming its owner."""
     image = Image.new("RGB", size, BLUE)
     image.paste(RED, (0, 0, size[0] // 2, size[1]))
     exif = Image.Exif()
@@ -26,7 +26,8 @@ def jpeg_from_a_phone(size=(3000, 2000)) -> bytes:
     gps[ExifTags.GPS.GPSLongitudeRef] = "E"
     gps[ExifTags.GPS.GPSLongitude] = (106.0, 49.0, 40.0)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=90, exif=exif, comment=b"Canon EOS R6 owner Siti")
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">Siti, Jalan Sabang</x:xmpmeta>'
+    image.save(out, format="JPEG", quality=90, exif=exif, comment=b"Canon EOS R6", xmp=xmp)
     return out.getvalue()
 
 
