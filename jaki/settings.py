@@ -171,10 +171,12 @@ STATIC_URL = "/static/"
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
-# What one upload may be: bytes on the wire, pixels declared in its header (checked before it
-# is decoded), the longest side kept, the thumbnail's longest side; and how long a signed URL of
-# a private file works.
+# What one upload may be: bytes on the wire (each file, and all of a request's), pixels declared
+# in its header (checked before it is decoded), the longest side kept, the thumbnail's longest
+# side; and how long a signed URL of a private file works.
 MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# All the files of one request together (a complaint takes up to 3 photos).
+MEDIA_MAX_REQUEST_BYTES = env.int("MEDIA_MAX_REQUEST_BYTES", default=3 * MEDIA_MAX_UPLOAD_BYTES)
 MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=64_000_000)
 MEDIA_MAX_SIDE = env.int("MEDIA_MAX_SIDE", default=2048)
 MEDIA_THUMBNAIL_SIDE = env.int("MEDIA_THUMBNAIL_SIDE", default=320)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import struct
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -98,8 +99,7 @@ def media_prepare(file: IO[bytes] | bytes) -> PreparedImage:
     image.draft("RGB", (max_side, max_side))  # JPEG decodes at 1/2, 1/4, 1/8 when that is enough
     try:
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        rgb = _to_srgb(_flatten(upright), image.info.get("icc_profile"))
+        rgb = _to_srgb(_flatten(_upright(image)), image.info.get("icc_profile"))
     except (OSError, SyntaxError, ValueError, EOFError):
         raise InvalidImage() from None
     rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -135,6 +135,14 @@ def _read_bounded(file: IO[bytes] | bytes) -> bytes:
 def _file_too_large(limit: int) -> FileTooLarge:
     megabytes = limit // (1024 * 1024)
     return FileTooLarge(_("A file may be at most %(megabytes)d MB.") % {"megabytes": megabytes})
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Turned as its EXIF Orientation says; EXIF too broken to read leaves the pixels as sent."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (KeyError, TypeError, ValueError, struct.error, SyntaxError):
+        return image
 
 
 def _flatten(image: Image.Image) -> Image.Image:

@@ -167,3 +167,13 @@ def test_an_anonymous_upload_is_refused(api_client, media_root):
     response = upload(api_client, images.encoded("JPEG"))
 
     _refused(response, 401, "not_authenticated", media_root)
+
+
+def test_the_files_of_one_request_are_held_to_a_total_too(as_user, resident, media_root, settings):
+    settings.MEDIA_MAX_REQUEST_BYTES = 50_000
+    photo = images.jpeg_from_a_phone(size=(1200, 900))
+    assert 50_000 / 3 < len(photo) < 50_000  # each one passes, the three together do not
+
+    response = upload(as_user(resident), photo, photo, photo)
+
+    _refused(response, 413, "payload_too_large", media_root)
