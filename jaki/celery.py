@@ -47,6 +47,10 @@ app.conf.beat_schedule = {
         "task": "jaki.notifications.tasks.reconcile_device_topics",
         "schedule": crontab(minute="3-59/10"),
     },
+    "purge-orphan-media": {
+        "task": "jaki.media.tasks.purge_orphan_media",
+        "schedule": crontab(minute=41),
+    },
     "flush-expired-jwt": {
         "task": "jaki.accounts.tasks.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=7),

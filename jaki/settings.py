@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     # Before accounts: its permissions must exist when accounts grants them to the auditor role.
     "jaki.audit",
+    "jaki.media",
     "jaki.regions",
     "jaki.accounts",
     "jaki.apikeys",
@@ -159,6 +160,10 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Asia/Jakarta"
 
 # --- Storage ---------------------------------------------------------------------------------
+# Media live in two stores (jaki.media): `media_private` (complaint photos, snapshots: served
+# only through short-lived signed URLs) and `media_public` (plain URLs). Locally they are two
+# folders of MEDIA_ROOT, and only `public/` is ever served as files; on S3 they are two prefixes
+# of one bucket, the private one presigned (a bucket policy makes `public/*` readable).
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
@@ -167,6 +172,16 @@ STATIC_URL = "/static/"
 # The embedded default serves static files straight from the apps; production collects them.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+# What one upload may be: bytes on the wire (each file, and all of a request's), pixels declared
+# in its header (checked before it is decoded), the longest side kept, the thumbnail's longest
+# side; and how long a signed URL of a private file works.
+MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# All the files of one request together (a complaint takes up to 3 photos).
+MEDIA_MAX_REQUEST_BYTES = env.int("MEDIA_MAX_REQUEST_BYTES", default=3 * MEDIA_MAX_UPLOAD_BYTES)
+MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=64_000_000)
+MEDIA_MAX_SIDE = env.int("MEDIA_MAX_SIDE", default=2048)
+MEDIA_THUMBNAIL_SIDE = env.int("MEDIA_THUMBNAIL_SIDE", default=320)
+MEDIA_SIGNED_URL_SECONDS = env.int("MEDIA_SIGNED_URL_SECONDS", default=300)
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
@@ -175,10 +190,36 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_AUTH = True
     AWS_S3_FILE_OVERWRITE = False
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+    _media_private = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "location": "private",
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+            "signature_version": "s3v4",
+            # A presigned URL must reach the bucket itself, never a public CDN domain.
+            "custom_domain": None,
+        },
+    }
+    _media_public = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"location": "public", "querystring_auth": False},
+    }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _media_private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # No base_url: these files have no address of their own (jaki.media signs one).
+        "OPTIONS": {"location": Path(MEDIA_ROOT) / "private", "base_url": None},
+    }
+    _media_public = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(MEDIA_ROOT) / "public", "base_url": f"{MEDIA_URL}public/"},
+    }
 STORAGES = {
     "default": _default_storage,
+    "media_private": _media_private,
+    "media_public": _media_public,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
