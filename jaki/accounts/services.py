@@ -21,6 +21,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
+from jaki import lifecycle
 from jaki.accounts.clients import AppCheckInvalid, app_check_verify
 from jaki.accounts.models import Organisation, OTPCode, Role, Session, User
 from jaki.accounts.selectors import SESSION_CLAIM, session_cache_key, session_cache_seconds
@@ -28,8 +29,6 @@ from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
 from jaki.audit.models import AuditEvent
 from jaki.audit.services import audit_record
-from jaki.idempotency.services import idempotency_forget_user
-from jaki.notifications.services import devices_deactivate_for_user, feed_revoke
 
 JTI_CLAIM = "jti"
 
@@ -360,15 +359,16 @@ def sessions_revoke(*, user: User, sessions: list[str] | None = None, reason: st
         transaction.on_commit(
             partial(cache.set_many, dict.fromkeys(ended_keys, "1"), session_cache_seconds())
         )
-        feed_revoke(user=user, sessions=sessions)
+        lifecycle.sessions_ended.run(user=user, sessions=sessions)
 
 
 def tokens_revoke(
     *, user: User, refresh: str, device: str | None = None, everywhere: bool = False
 ) -> None:
     """Log out: the session of `refresh` ends (its tokens stop working, its open feeds close)
-    and this phone's push token `device` gets no more pushes; the user's other phones stay
-    signed in. `everywhere` ends every session and stops every device of the user."""
+    and this phone's push token `device` gets no more pushes (the `user_logged_out` handlers);
+    the user's other phones stay signed in. `everywhere` ends every session and stops every
+    device of the user."""
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
@@ -377,15 +377,12 @@ def tokens_revoke(
         raise InvalidRefreshToken()
     with transaction.atomic():
         token.blacklist()
+        sid = token.get(SESSION_CLAIM)
         if everywhere:
             sessions_revoke(user=user, reason="logout everywhere")
-            devices_deactivate_for_user(user=user, reason="logout")
-            return
-        sid = token.get(SESSION_CLAIM)
-        if sid is not None:
+        elif sid is not None:
             sessions_revoke(user=user, sessions=[str(sid)], reason="logout")
-        if device:
-            devices_deactivate_for_user(user=user, token=device, reason="logout")
+        lifecycle.user_logged_out.run(user=user, device=device or None, everywhere=everywhere)
 
 
 def account_update(*, user: User, name: str | None = None, language: str | None = None) -> User:
@@ -403,16 +400,18 @@ def account_update(*, user: User, name: str | None = None, language: str | None 
 
 @transaction.atomic
 def account_erase(*, user: User) -> None:
-    """Erase a resident's personal data on request (UU PDP): phone, name, codes, sessions.
+    """Erase a resident's personal data on request (UU PDP): phone, name, codes, sessions, and
+    whatever every app registered on `lifecycle.user_erased` holds (devices, inbox, services'
+    records), all in this one transaction: one handler failing leaves nothing erased.
 
-    The row stays, anonymised and inactive, so records that point at it (complaints) survive
-    without saying who made them.
+    The handlers run before the row is anonymised (they may need the phone). The row stays,
+    anonymised and inactive, so records that point at it (complaints) survive without saying
+    who made them.
     """
     sessions_revoke(user=user, reason="account erased")
     if user.phone:
         OTPCode.objects.filter(phone=user.phone).delete()
-    devices_deactivate_for_user(user=user, reason="account erased", forget_location=True)
-    idempotency_forget_user(user_id=user.pk)
+    lifecycle.user_erased.run(user=user)
     user.phone = None
     user.name = ""
     user.is_active = False

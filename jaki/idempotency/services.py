@@ -101,7 +101,8 @@ def idempotency_purge_expired() -> int:
     return deleted
 
 
-def idempotency_forget_user(*, user_id: int) -> int:
-    """Erasure: a kept response may hold the user's data (a device token, a profile)."""
-    deleted, _ = IdempotencyRecord.objects.filter(user_id=user_id).delete()
+def idempotency_forget_user(*, user, **_) -> int:
+    """Erasure (`user_erased`): a kept response may hold the user's data (a device token, a
+    profile)."""
+    deleted, _ = IdempotencyRecord.objects.filter(user=user).delete()
     return deleted
