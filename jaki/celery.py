@@ -90,7 +90,7 @@ def _refuse_to_start_if_misconfigured(**kwargs) -> None:
     from django.core.management.base import SystemCheckError
 
     django.setup()
-    from jaki.accounts.checks import refuse_to_start_if_misconfigured
+    from jaki.startup import refuse_to_start_if_misconfigured
 
     try:
         refuse_to_start_if_misconfigured()

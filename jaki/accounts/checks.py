@@ -138,13 +138,3 @@ def check_production_has_no_stand_ins(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
-
-
-def refuse_to_start_if_misconfigured() -> None:
-    """granian, uvicorn and Celery run no system checks: in production the entry points call
-    this, so a process with an error above exits at start (SystemCheckError) instead of serving.
-    Only errors stop it; `check --deploy` in CI also fails on warnings."""
-    if settings.PRODUCTION:
-        from django.core.management import call_command
-
-        call_command("check", deploy=True, fail_level="ERROR")
