@@ -46,6 +46,25 @@ def check_otp_limits(app_configs, **kwargs) -> list[Error]:
 
 
 @register()
+def check_retention(app_configs, **kwargs) -> list[Error]:
+    """A zero or negative age would purge everything, a zero batch nothing: refuse both."""
+    names = [
+        "RETENTION_DELIVERY_DAYS",
+        "RETENTION_INBOX_DAYS",
+        "RETENTION_ADMIN_LOGIN_LOG_DAYS",
+        "RETENTION_BATCH_SIZE",
+    ]
+    return [
+        Error(
+            f"{name} must be a positive number, not {getattr(settings, name)!r}.",
+            id="retention.E001",
+        )
+        for name in names
+        if getattr(settings, name) <= 0
+    ]
+
+
+@register()
 def check_app_check(app_configs, **kwargs) -> list[Error]:
     if settings.APP_CHECK_REQUIRED and not settings.FIREBASE_CREDENTIALS:
         return [

@@ -4,7 +4,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
 from jaki.audit.models import AuditEvent
 from jaki.audit.services import audit_record
+from jaki.retention import delete_in_batches
 
 JTI_CLAIM = "jti"
 
@@ -419,6 +420,43 @@ def account_erase(*, user: User) -> None:
     user.set_unusable_password()
     user.save()
     user.groups.clear()
+
+
+def accounts_purge_expired(*, now: datetime | None = None) -> dict[str, int]:
+    """Retention (beat): what accounts keeps only while it can matter, in batches.
+
+    - login codes past both their expiry and the per-phone rate window (which counts them);
+    - sessions that ended, or whose refresh token expired, a refresh lifetime ago: every token
+      carrying their `sid` has expired by then, so nothing asks about them any more;
+    - simplejwt's outstanding tokens past expiry, their blacklist rows with them (the filter of
+      its `flushexpiredtokens`, batched);
+    - django-axes' admin login records: attempts past the cool-off (its own clean-up) and
+      access logs older than RETENTION_ADMIN_LOGIN_LOG_DAYS (its own reset; staff only, small).
+    """
+    from axes.handlers.database import AxesDatabaseHandler
+
+    now = now or timezone.now()
+    code_horizon = now - timedelta(
+        seconds=max(settings.OTP_TTL_SECONDS, settings.OTP_PHONE_WINDOW_SECONDS)
+    )
+    session_horizon = now - settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    live_refresh = OutstandingToken.objects.filter(expires_at__gt=now).values("jti")
+    ended = Session.objects.filter(revoked_at__lt=session_horizon)
+    lapsed = Session.objects.filter(
+        revoked_at__isnull=True, created_at__lt=session_horizon
+    ).exclude(refresh_jti__in=live_refresh)
+    axes = AxesDatabaseHandler()
+    beat = HttpRequest()  # axes counts the cool-off back from a request's attempt time ...
+    beat.axes_attempt_time = None  # ... or, with none, from now
+    log_days = settings.RETENTION_ADMIN_LOGIN_LOG_DAYS
+    return {
+        "otp_codes": delete_in_batches(OTPCode.objects.filter(created_at__lt=code_horizon)),
+        "sessions": delete_in_batches(ended) + delete_in_batches(lapsed),
+        "jwt_tokens": delete_in_batches(OutstandingToken.objects.filter(expires_at__lte=now)),
+        "admin_login_attempts": axes.clean_expired_user_attempts(beat),
+        "admin_login_logs": axes.reset_logs(age_days=log_days)
+        + axes.reset_failure_logs(age_days=log_days),
+    }
 
 
 # What each role may do in the admin, beyond its group membership (checked in services).

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jaki.idempotency.models import IdempotencyRecord
+from jaki.retention import delete_in_batches
 
 
 class KeyReused(Exception):
@@ -96,9 +97,8 @@ def idempotency_release(*, claim: Claim) -> None:
 
 
 def idempotency_purge_expired() -> int:
-    """Delete records past their expiry (beat); an expired one is never replayed anyway."""
-    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+    """Delete records past their expiry (beat, in batches); an expired one is never replayed."""
+    return delete_in_batches(IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()))
 
 
 def idempotency_forget_user(*, user, **_) -> int:

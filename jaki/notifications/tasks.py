@@ -79,3 +79,14 @@ def requeue_stranded() -> dict[str, int]:
     """Beat: push work lost between the database and the broker is enqueued again."""
     requeued = services.push_requeue_stranded()
     return {"notifications": requeued.notifications, "deliveries": requeued.deliveries}
+
+
+@shared_task(name="jaki.notifications.tasks.purge_old_records")
+def purge_old_records() -> dict[str, int]:
+    """Beat (on the default queue, away from the fan-out): retention of push records."""
+    purged = services.notifications_purge_old()
+    return {
+        "deliveries": purged.deliveries,
+        "inbox_items": purged.inbox_items,
+        "notifications": purged.notifications,
+    }

@@ -45,12 +45,14 @@ from jaki.notifications.services.notify import (
     notify,
 )
 from jaki.notifications.services.requeue import Requeued, push_requeue_stranded
+from jaki.notifications.services.retention import Purged, notifications_purge_old
 
 __all__ = [
     "PUBLIC_FEED_GROUP",
     "TEST_PUSH_BODY",
     "TEST_PUSH_TITLE",
     "InvalidNotification",
+    "Purged",
     "Requeued",
     "build_push",
     "deliveries_abandon_for_devices",
@@ -75,6 +77,7 @@ __all__ = [
     "inbox_mark_read",
     "kelurahan_topic",
     "notifications_forget_user",
+    "notifications_purge_old",
     "notify",
     "push_requeue_stranded",
     "retry_delay",
