@@ -26,10 +26,16 @@ app.conf.task_queues = (
     Queue("probes"),
 )
 app.conf.task_routes = {"jaki.notifications.tasks.*": {"queue": "push"}}
+# Retention (jaki/retention.py): each app purges its own rows, on the default queue.
 app.conf.beat_schedule = {
-    "purge-expired-otp-codes": {
-        "task": "jaki.accounts.tasks.purge_expired_otp_codes",
+    "purge-expired-accounts-records": {
+        "task": "jaki.accounts.tasks.purge_expired",
         "schedule": crontab(minute=17),
+    },
+    "purge-old-push-records": {
+        "task": "jaki.notifications.tasks.purge_old_records",
+        "schedule": crontab(hour=2, minute=37),
+        "options": {"queue": "default"},
     },
     "settle-stale-push-deliveries": {
         "task": "jaki.notifications.tasks.settle_stale_deliveries",
@@ -50,10 +56,6 @@ app.conf.beat_schedule = {
     "purge-orphan-media": {
         "task": "jaki.media.tasks.purge_orphan_media",
         "schedule": crontab(minute=41),
-    },
-    "flush-expired-jwt": {
-        "task": "jaki.accounts.tasks.flush_expired_tokens",
-        "schedule": crontab(hour=3, minute=7),
     },
 }
 app.autodiscover_tasks()
@@ -94,7 +96,7 @@ def _refuse_to_start_if_misconfigured(**kwargs) -> None:
     from django.core.management.base import SystemCheckError
 
     django.setup()
-    from jaki.accounts.checks import refuse_to_start_if_misconfigured
+    from jaki.startup import refuse_to_start_if_misconfigured
 
     try:
         refuse_to_start_if_misconfigured()

@@ -354,6 +354,14 @@ PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900
 # enqueued again by the requeue sweeper; claims make a second task send nothing twice.
 PUSH_REQUEUE_AFTER_SECONDS = env.int("PUSH_REQUEUE_AFTER_SECONDS", default=300)
 
+# --- Retention (beat purges, in batches of RETENTION_BATCH_SIZE rows) ------------------------
+# Push deliveries (one row per device per notification) and inbox items are kept this long;
+# a notification goes once neither is left. Admin login records (django-axes) likewise.
+RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
+RETENTION_INBOX_DAYS = env.int("RETENTION_INBOX_DAYS", default=180)
+RETENTION_ADMIN_LOGIN_LOG_DAYS = env.int("RETENTION_ADMIN_LOGIN_LOG_DAYS", default=90)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
+
 # --- Regions ---------------------------------------------------------------------------------
 # How often a process checks whether another process changed the regions (seconds).
 REGIONS_INDEX_CHECK_SECONDS = env.float("REGIONS_INDEX_CHECK_SECONDS", default=5.0)

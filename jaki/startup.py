@@ -2,7 +2,18 @@
 
 import gc
 
+from django.conf import settings
 from django.urls import get_resolver
+
+
+def refuse_to_start_if_misconfigured() -> None:
+    """granian, uvicorn and Celery run no system checks: in production the entry points call
+    this, so a process with an error of any app's checks exits at start (SystemCheckError)
+    instead of serving. Only errors stop it; `check --deploy` in CI also fails on warnings."""
+    if settings.PRODUCTION:
+        from django.core.management import call_command
+
+        call_command("check", deploy=True, fail_level="ERROR")
 
 
 def freeze_startup_objects() -> None:

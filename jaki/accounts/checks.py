@@ -46,6 +46,25 @@ def check_otp_limits(app_configs, **kwargs) -> list[Error]:
 
 
 @register()
+def check_retention(app_configs, **kwargs) -> list[Error]:
+    """A zero or negative age would purge everything, a zero batch nothing: refuse both."""
+    names = [
+        "RETENTION_DELIVERY_DAYS",
+        "RETENTION_INBOX_DAYS",
+        "RETENTION_ADMIN_LOGIN_LOG_DAYS",
+        "RETENTION_BATCH_SIZE",
+    ]
+    return [
+        Error(
+            f"{name} must be a positive number, not {getattr(settings, name)!r}.",
+            id="retention.E001",
+        )
+        for name in names
+        if getattr(settings, name) <= 0
+    ]
+
+
+@register()
 def check_app_check(app_configs, **kwargs) -> list[Error]:
     if settings.APP_CHECK_REQUIRED and not settings.FIREBASE_CREDENTIALS:
         return [
@@ -138,13 +157,3 @@ def check_production_has_no_stand_ins(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
-
-
-def refuse_to_start_if_misconfigured() -> None:
-    """granian, uvicorn and Celery run no system checks: in production the entry points call
-    this, so a process with an error above exits at start (SystemCheckError) instead of serving.
-    Only errors stop it; `check --deploy` in CI also fails on warnings."""
-    if settings.PRODUCTION:
-        from django.core.management import call_command
-
-        call_command("check", deploy=True, fail_level="ERROR")

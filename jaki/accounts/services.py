@@ -5,7 +5,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -23,6 +23,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
+from jaki import lifecycle
 from jaki.accounts.clients import AppCheckInvalid, app_check_verify
 from jaki.accounts.models import Organisation, OTPCode, Role, Session, User
 from jaki.accounts.selectors import SESSION_CLAIM, session_cache_key, session_cache_seconds
@@ -30,9 +31,8 @@ from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
 from jaki.audit.models import AuditEvent
 from jaki.audit.services import audit_record
-from jaki.idempotency.services import idempotency_forget_user
-from jaki.notifications.services import devices_deactivate_for_user, feed_revoke
 from jaki.regions.models import Region
+from jaki.retention import delete_in_batches
 
 JTI_CLAIM = "jti"
 
@@ -363,15 +363,16 @@ def sessions_revoke(*, user: User, sessions: list[str] | None = None, reason: st
         transaction.on_commit(
             partial(cache.set_many, dict.fromkeys(ended_keys, "1"), session_cache_seconds())
         )
-        feed_revoke(user=user, sessions=sessions)
+        lifecycle.sessions_ended.run(user=user, sessions=sessions)
 
 
 def tokens_revoke(
     *, user: User, refresh: str, device: str | None = None, everywhere: bool = False
 ) -> None:
     """Log out: the session of `refresh` ends (its tokens stop working, its open feeds close)
-    and this phone's push token `device` gets no more pushes; the user's other phones stay
-    signed in. `everywhere` ends every session and stops every device of the user."""
+    and this phone's push token `device` gets no more pushes (the `user_logged_out` handlers);
+    the user's other phones stay signed in. `everywhere` ends every session and stops every
+    device of the user."""
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
@@ -380,15 +381,12 @@ def tokens_revoke(
         raise InvalidRefreshToken()
     with transaction.atomic():
         token.blacklist()
+        sid = token.get(SESSION_CLAIM)
         if everywhere:
             sessions_revoke(user=user, reason="logout everywhere")
-            devices_deactivate_for_user(user=user, reason="logout")
-            return
-        sid = token.get(SESSION_CLAIM)
-        if sid is not None:
+        elif sid is not None:
             sessions_revoke(user=user, sessions=[str(sid)], reason="logout")
-        if device:
-            devices_deactivate_for_user(user=user, token=device, reason="logout")
+        lifecycle.user_logged_out.run(user=user, device=device or None, everywhere=everywhere)
 
 
 def account_update(*, user: User, name: str | None = None, language: str | None = None) -> User:
@@ -406,16 +404,18 @@ def account_update(*, user: User, name: str | None = None, language: str | None 
 
 @transaction.atomic
 def account_erase(*, user: User) -> None:
-    """Erase a resident's personal data on request (UU PDP): phone, name, codes, sessions.
+    """Erase a resident's personal data on request (UU PDP): phone, name, codes, sessions, and
+    whatever every app registered on `lifecycle.user_erased` holds (devices, inbox, services'
+    records), all in this one transaction: one handler failing leaves nothing erased.
 
-    The row stays, anonymised and inactive, so records that point at it (complaints) survive
-    without saying who made them.
+    The handlers run before the row is anonymised (they may need the phone). The row stays,
+    anonymised and inactive, so records that point at it (complaints) survive without saying
+    who made them.
     """
     sessions_revoke(user=user, reason="account erased")
     if user.phone:
         OTPCode.objects.filter(phone=user.phone).delete()
-    devices_deactivate_for_user(user=user, reason="account erased", forget_location=True)
-    idempotency_forget_user(user_id=user.pk)
+    lifecycle.user_erased.run(user=user)
     user.phone = None
     user.name = ""
     user.is_active = False
@@ -423,6 +423,43 @@ def account_erase(*, user: User) -> None:
     user.set_unusable_password()
     user.save()
     user.groups.clear()
+
+
+def accounts_purge_expired(*, now: datetime | None = None) -> dict[str, int]:
+    """Retention (beat): what accounts keeps only while it can matter, in batches.
+
+    - login codes past both their expiry and the per-phone rate window (which counts them);
+    - sessions that ended, or whose refresh token expired, a refresh lifetime ago: every token
+      carrying their `sid` has expired by then, so nothing asks about them any more;
+    - simplejwt's outstanding tokens past expiry, their blacklist rows with them (the filter of
+      its `flushexpiredtokens`, batched);
+    - django-axes' admin login records: attempts past the cool-off (its own clean-up) and
+      access logs older than RETENTION_ADMIN_LOGIN_LOG_DAYS (its own reset; staff only, small).
+    """
+    from axes.handlers.database import AxesDatabaseHandler
+
+    now = now or timezone.now()
+    code_horizon = now - timedelta(
+        seconds=max(settings.OTP_TTL_SECONDS, settings.OTP_PHONE_WINDOW_SECONDS)
+    )
+    session_horizon = now - settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    live_refresh = OutstandingToken.objects.filter(expires_at__gt=now).values("jti")
+    ended = Session.objects.filter(revoked_at__lt=session_horizon)
+    lapsed = Session.objects.filter(
+        revoked_at__isnull=True, created_at__lt=session_horizon
+    ).exclude(refresh_jti__in=live_refresh)
+    axes = AxesDatabaseHandler()
+    beat = HttpRequest()  # axes counts the cool-off back from a request's attempt time ...
+    beat.axes_attempt_time = None  # ... or, with none, from now
+    log_days = settings.RETENTION_ADMIN_LOGIN_LOG_DAYS
+    return {
+        "otp_codes": delete_in_batches(OTPCode.objects.filter(created_at__lt=code_horizon)),
+        "sessions": delete_in_batches(ended) + delete_in_batches(lapsed),
+        "jwt_tokens": delete_in_batches(OutstandingToken.objects.filter(expires_at__lte=now)),
+        "admin_login_attempts": axes.clean_expired_user_attempts(beat),
+        "admin_login_logs": axes.reset_logs(age_days=log_days)
+        + axes.reset_failure_logs(age_days=log_days),
+    }
 
 
 # What each role may do in the admin, beyond its group membership (checked in services).

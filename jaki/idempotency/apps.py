@@ -6,3 +6,9 @@ class IdempotencyConfig(AppConfig):
     name = "jaki.idempotency"
     label = "idempotency"
     verbose_name = _("Idempotency")
+
+    def ready(self) -> None:
+        from jaki import lifecycle
+        from jaki.idempotency.services import idempotency_forget_user
+
+        lifecycle.user_erased.register(idempotency_forget_user)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jaki.idempotency.models import IdempotencyRecord
+from jaki.retention import delete_in_batches
 
 
 class KeyReused(Exception):
@@ -102,12 +103,12 @@ def idempotency_release(*, claim: Claim) -> None:
 
 
 def idempotency_purge_expired() -> int:
-    """Delete records past their expiry (beat); an expired one is never replayed anyway."""
-    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+    """Delete records past their expiry (beat, in batches); an expired one is never replayed."""
+    return delete_in_batches(IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()))
 
 
-def idempotency_forget_user(*, user_id: int) -> int:
-    """Erasure: a kept response may hold the user's data (a device token, a profile)."""
-    deleted, _ = IdempotencyRecord.objects.filter(user_id=user_id).delete()
+def idempotency_forget_user(*, user, **_) -> int:
+    """Erasure (`user_erased`): a kept response may hold the user's data (a device token, a
+    profile)."""
+    deleted, _ = IdempotencyRecord.objects.filter(user=user).delete()
     return deleted

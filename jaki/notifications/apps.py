@@ -8,4 +8,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from jaki.notifications import checks  # noqa: F401  (registers the system checks)
+        from jaki import lifecycle
+        from jaki.notifications import (
+            checks,  # noqa: F401  (registers the system checks)
+            services,
+        )
+
+        lifecycle.sessions_ended.register(services.feed_revoke)
+        lifecycle.user_logged_out.register(services.devices_log_out)
+        lifecycle.user_erased.register(services.notifications_forget_user)

@@ -50,6 +50,20 @@ def sync_device_topic(device_id: int, attempt: int = 1) -> None:
         sync_device_topic.apply_async((device_id, attempt + 1), countdown=delay)
 
 
+@shared_task(name="jaki.notifications.tasks.leave_topic", **PUSH)
+def leave_topic(tokens: list[str], topic: str, attempt: int = 1) -> int:
+    """Erased phones leave their kelurahan topic (their rows are gone: no sweep would find
+    them), retried with backoff. Returns how many are still refused; never the tokens."""
+    from django.conf import settings
+
+    pending = services.devices_leave_topic(tokens=tokens, topic=topic)
+    if pending and attempt < settings.PUSH_MAX_ATTEMPTS:
+        leave_topic.apply_async(
+            (pending, topic, attempt + 1), countdown=services.retry_delay(attempt, 0.0)
+        )
+    return len(pending)
+
+
 @shared_task(name="jaki.notifications.tasks.reconcile_device_topics", **PUSH)
 def reconcile_device_topics() -> int:
     return services.devices_reconcile_topics()
@@ -65,3 +79,14 @@ def requeue_stranded() -> dict[str, int]:
     """Beat: push work lost between the database and the broker is enqueued again."""
     requeued = services.push_requeue_stranded()
     return {"notifications": requeued.notifications, "deliveries": requeued.deliveries}
+
+
+@shared_task(name="jaki.notifications.tasks.purge_old_records")
+def purge_old_records() -> dict[str, int]:
+    """Beat (on the default queue, away from the fan-out): retention of push records."""
+    purged = services.notifications_purge_old()
+    return {
+        "deliveries": purged.deliveries,
+        "inbox_items": purged.inbox_items,
+        "notifications": purged.notifications,
+    }

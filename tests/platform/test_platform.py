@@ -59,23 +59,6 @@ def test_the_console_sms_stand_in_keeps_the_number():
     assert record.getMessage() == "SMS to +6281234567890"
 
 
-@pytest.mark.django_db
-def test_expired_login_codes_are_purged(settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from jaki.accounts.models import OTPCode
-    from jaki.accounts.tasks import purge_expired_otp_codes
-
-    old = timezone.now() - timedelta(hours=1)
-    OTPCode.objects.create(phone="+6281234567890", code_hash="x", created_at=old, expires_at=old)
-    OTPCode.objects.create(phone="+6281234567890", code_hash="y", expires_at=timezone.now())
-
-    assert purge_expired_otp_codes.delay().get() == 1
-    assert OTPCode.objects.count() == 1
-
-
 JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlX29mX3RoZV90b2tlbg"
 
 
@@ -123,3 +106,23 @@ def test_a_token_in_a_logged_exception_is_redacted():
 
     assert JWT not in logging.Formatter().format(record)
     assert "[jwt]" in logging.Formatter().format(record)
+
+
+def test_every_apps_purge_runs_from_the_beat_schedule():
+    tasks = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
+
+    assert {
+        "jaki.accounts.tasks.purge_expired",
+        "jaki.notifications.tasks.purge_old_records",
+        "jaki.idempotency.tasks.purge_expired_idempotency_records",
+    } <= tasks
+
+
+def test_a_retention_setting_that_would_purge_everything_or_nothing_stops_start_up(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.RETENTION_BATCH_SIZE = 0
+
+    with pytest.raises(SystemCheckError, match="RETENTION_BATCH_SIZE must be a positive"):
+        call_command("check")

@@ -5,7 +5,9 @@ of named users) in the caller's transaction and fans out only after commit, thro
 on the `push` queue (tasks.py), which call back into `delivery`.
 """
 
+from jaki.notifications.services.account import devices_log_out, notifications_forget_user
 from jaki.notifications.services.delivery import (
+    deliveries_abandon_for_devices,
     deliveries_send,
     deliveries_settle_stale,
     fanout_chunks,
@@ -19,6 +21,7 @@ from jaki.notifications.services.devices import (
     device_sync_topic,
     device_update,
     devices_deactivate_for_user,
+    devices_leave_topic,
     devices_reconcile_topics,
     devices_sync_topics,
     kelurahan_topic,
@@ -42,14 +45,17 @@ from jaki.notifications.services.notify import (
     notify,
 )
 from jaki.notifications.services.requeue import Requeued, push_requeue_stranded
+from jaki.notifications.services.retention import Purged, notifications_purge_old
 
 __all__ = [
     "PUBLIC_FEED_GROUP",
     "TEST_PUSH_BODY",
     "TEST_PUSH_TITLE",
     "InvalidNotification",
+    "Purged",
     "Requeued",
     "build_push",
+    "deliveries_abandon_for_devices",
     "deliveries_send",
     "deliveries_settle_stale",
     "device_deactivate",
@@ -57,6 +63,8 @@ __all__ = [
     "device_sync_topic",
     "device_update",
     "devices_deactivate_for_user",
+    "devices_leave_topic",
+    "devices_log_out",
     "devices_reconcile_topics",
     "devices_sync_topics",
     "fanout_chunks",
@@ -68,6 +76,8 @@ __all__ = [
     "inbox_mark_all_read",
     "inbox_mark_read",
     "kelurahan_topic",
+    "notifications_forget_user",
+    "notifications_purge_old",
     "notify",
     "push_requeue_stranded",
     "retry_delay",

@@ -274,6 +274,26 @@ def _count(
     Notification.objects.filter(pk=notification_id).update(**update)
 
 
+def deliveries_abandon_for_devices(*, device_ids: list[int]) -> int:
+    """Devices about to be deleted (erasure) take their delivery rows with them: whatever is
+    still in flight to them (sending, waiting to retry) is counted failed first, so their
+    notification's counts stay whole and it can still settle as done."""
+    in_flight = Delivery.objects.filter(
+        device_id__in=device_ids, status__in=[Delivery.Status.SENDING, Delivery.Status.RETRY]
+    )
+    per_notification: dict[int, int] = defaultdict(int)
+    # Locked: the stale sweeper skips them, and a late worker's record waits, then finds none.
+    for (notification_id,) in in_flight.select_for_update(of=("self",)).values_list(
+        "notification_id"
+    ):
+        per_notification[notification_id] += 1
+    in_flight.update(status=Delivery.Status.FAILED, error="DEVICE_ERASED")
+    for notification_id, abandoned in per_notification.items():
+        _count(notification_id, failed=abandoned)
+        _done_when_settled(notification_id)
+    return sum(per_notification.values())
+
+
 def deliveries_settle_stale() -> int:
     """Deliveries left "sending" by a worker that died: FCM may or may not have them, and
     sending again could duplicate, so they are counted as failed and never resent.

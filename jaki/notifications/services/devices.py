@@ -167,23 +167,27 @@ def devices_prune_dead(*, device_ids: list[int], now=None) -> int:
     )
 
 
-def devices_deactivate_for_user(
-    *, user, reason: str, token: str | None = None, forget_location: bool = False
-) -> int:
-    """Logout and account erasure: the user's phones get no more pushes. A plain logout names
-    its own phone's push token (`token`) and only that device stops; logging out everywhere
-    and erasure stop them all. Erasure also forgets where the phones were (the token stays,
-    inactive, so its topic can be left). Open feeds are the session's business (`feed_revoke`).
-    """
+def devices_deactivate_for_user(*, user, reason: str, token: str | None = None) -> int:
+    """Logout: the user's phones get no more pushes. A plain logout names its own phone's push
+    token (`token`) and only that device stops; logging out everywhere stops them all. Open
+    feeds are the session's business (`feed_revoke`); erasure deletes the devices instead
+    (`notifications_forget_user`)."""
     devices = Device.objects.filter(user=user, is_active=True)
     if token is not None:
         devices = devices.filter(token=token)
     devices = list(devices)
     for device in devices:
         device_deactivate(device=device, reason=reason)
-    if forget_location:
-        Device.objects.filter(user=user).update(lat=None, lon=None, kelurahan=None, fid="")
     return len(devices)
+
+
+def devices_leave_topic(*, tokens: list[str], topic: str) -> list[str]:
+    """Unsubscribe tokens whose rows are gone (an erased user's phones) from `topic`. Returns
+    the tokens FCM refused for now (to retry); a token FCM no longer knows has left already."""
+    refused = fcm.get_push_backend().unsubscribe(tokens, topic).errors
+    if pending := [t for t, e in refused.items() if e not in TOPIC_GONE_ERRORS]:
+        logger.warning("Leaving %s refused for %d token(s)", topic, len(pending))
+    return pending
 
 
 def _sync_topic_on_commit(device: Device) -> None:

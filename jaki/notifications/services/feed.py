@@ -25,9 +25,9 @@ def session_feed_group(sid) -> str:
     return f"feed.session.{sid.hex if hasattr(sid, 'hex') else str(sid).replace('-', '')}"
 
 
-def feed_revoke(*, user, sessions: list[str] | None = None) -> None:
+def feed_revoke(*, user, sessions: list[str] | None = None, **_) -> None:
     """Close, after commit, the open feeds of these ended sessions (4401), or every open feed of
-    the user when `sessions` is None (everywhere, erasure)."""
+    the user when `sessions` is None (everywhere, erasure). Registered on `sessions_ended`."""
     layer = get_channel_layer()
     groups = (
         [user_feed_group(user.public_id)]
