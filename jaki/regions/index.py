@@ -88,6 +88,7 @@ class LocateIndex:
         # Entries come sorted by kelurahan code: position = tie-break priority.
         self.size = len(entries)
         self.tolerance_m = float(tolerance_m)
+        self._margin = 0.0
         self._geoms = np.array([geom for geom, _ in entries], dtype=object)
         self._results = [result for _, result in entries]
         # Batch answers are positions into this array; the extra last slot means "nowhere".
@@ -112,7 +113,7 @@ class LocateIndex:
         # The tolerance in degrees, generous in longitude (a degree shrinks away from the
         # equator); the exact distance is tested in metres.
         widest = math.cos(math.radians(min(max(abs(min_lat), abs(max_lat)), 89.0)))
-        margin = self.tolerance_m / (METRES_PER_DEGREE * widest)
+        margin = self._margin = self.tolerance_m / (METRES_PER_DEGREE * widest)
         min_lon, min_lat, max_lon, max_lat = (
             min_lon - margin,
             min_lat - margin,
@@ -169,6 +170,14 @@ class LocateIndex:
                     for g in geom_ids[starts[i] : ends[i]].tolist()
                 )
         self._cells = cells_list
+        if margin:
+            self._candidates = {
+                i: geom_ids[starts[i] : ends[i]] for i in np.flatnonzero(kind == _BOUNDARY).tolist()
+            }
+            self._metre_x = METRES_PER_DEGREE * math.cos(math.radians((min_lat + max_lat) / 2))
+            self._metric = shapely.transform(
+                self._geoms, lambda coords: coords * [self._metre_x, METRES_PER_DEGREE]
+            )
 
     def locate(self, lat: float, lon: float) -> LocateResult | None:
         lat = float(lat)
@@ -187,17 +196,40 @@ class LocateIndex:
             for geom, result in cell:
                 if shapely.intersects_xy(geom, lon, lat):
                     return result
-            return self._nearest(lat, lon, cell) if self.tolerance_m else None
+            return self._nearest(lat, lon, row * self._cols + col) if self.tolerance_m else None
         return cell
 
-    def _nearest(self, lat: float, lon: float, candidates: tuple) -> LocateResult | None:
-        """The nearest candidate within the tolerance (lowest code on a tie), measured in metres."""
-        geoms = [geom for geom, _ in candidates]
-        distances = shapely.distance(
-            Circle(lat, lon, self.tolerance_m).to_local(geoms), shapely.Point(0, 0)
-        )
+    def _nearest(self, lat: float, lon: float, cell: int) -> LocateResult | None:
+        """The nearest of a cell's candidates within the tolerance (lowest code on a tie).
+
+        Measured on one flat metric frame for the whole index (x scaled by the cosine of its
+        middle latitude): across Jakarta that is within 0.2% of the true distance, 10 cm at 50 m.
+        """
+        candidates = self._candidates[cell]
+        point = shapely.points(lon * self._metre_x, lat * METRES_PER_DEGREE)
+        distances = shapely.distance(self._metric[candidates], point)
         best = int(np.argmin(distances))  # the first of equals: candidates are in code order
-        return candidates[best][1] if distances[best] <= self.tolerance_m else None
+        if distances[best] <= self.tolerance_m:
+            return self._results[candidates[best]]
+        return None
+
+    def _nearest_many(self, lats: np.ndarray, lons: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """_nearest() for many points at once (positions, `self.size` for none), same answers."""
+        answer = np.full(lats.shape, self.size, dtype=np.intp)
+        if not lats.size:
+            return answer
+        candidates = [self._candidates[c] for c in cells.tolist()]
+        lengths = np.fromiter(map(len, candidates), dtype=np.intp, count=len(candidates))
+        pair_point = np.repeat(np.arange(lats.size), lengths)
+        pair_geom = np.concatenate(candidates)
+        points = shapely.points(lons * self._metre_x, lats * METRES_PER_DEGREE)
+        distances = shapely.distance(self._metric[pair_geom], points[pair_point])
+        close = distances <= self.tolerance_m
+        pair_point, pair_geom, distances = pair_point[close], pair_geom[close], distances[close]
+        order = np.lexsort((pair_geom, distances, pair_point))  # nearest, then lowest code
+        chosen, first = np.unique(pair_point[order], return_index=True)
+        answer[chosen] = pair_geom[order][first]
+        return answer
 
     def locate_many(
         self, lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray
@@ -221,7 +253,8 @@ class LocateIndex:
         row = np.minimum(
             ((lats[inside] - self._min_lat) * self._inv_cell).astype(np.intp), self._rows - 1
         )
-        kind = self._kind[row * self._cols + col]
+        cell = row * self._cols + col
+        kind = self._kind[cell]
         direct = kind >= 0
         found[inside[direct]] = kind[direct]
 
@@ -231,10 +264,12 @@ class LocateIndex:
         best = np.full(todo.shape, nowhere, dtype=np.intp)
         np.minimum.at(best, point_ids, geom_ids)  # lowest code wins on shared edges
         found[todo] = best
-        results = self._results_or_none[found].tolist()
         if self.tolerance_m:
-            for i in todo[best == nowhere].tolist():
-                results[i] = self.locate(lats[i], lons[i])  # the rare point near an edge
+            missed = best == nowhere
+            found[todo[missed]] = self._nearest_many(
+                lats[todo[missed]], lons[todo[missed]], cell[kind == _BOUNDARY][missed]
+            )
+        results = self._results_or_none[found].tolist()
         return results
 
     def covering(self, area: Area, *, min_share: float = 0.0) -> list[RegionRef]:
