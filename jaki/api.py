@@ -34,7 +34,6 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from jaki.idempotency import services as idempotency
 
@@ -168,6 +167,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, TOO_LARGE):
         exc = PayloadTooLarge()
+
+    # Imported here: rest_framework.views resolves DEFAULT_AUTHENTICATION_CLASSES on import, and
+    # the authentication chain (accounts -> regions) imports this module's DomainError.
+    from rest_framework.views import exception_handler as drf_exception_handler
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -365,6 +365,9 @@ RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
 # --- Regions ---------------------------------------------------------------------------------
 # How often a process checks whether another process changed the regions (seconds).
 REGIONS_INDEX_CHECK_SECONDS = env.float("REGIONS_INDEX_CHECK_SECONDS", default=5.0)
+# A point in no kelurahan but at most this many metres from one belongs to the nearest: the
+# official files are simplified level by level, so coasts and seams differ by metres. 0: off.
+REGIONS_LOCATE_TOLERANCE_M = env.float("REGIONS_LOCATE_TOLERANCE_M", default=50.0)
 
 # --- Security (production) ------------------------------------------------------------------
 if PRODUCTION:

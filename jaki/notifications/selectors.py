@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
-from shapely.geometry import shape
 
 from jaki.notifications.models import Device, InboxItem, Notification
-
-EARTH_RADIUS_KM = 6371.0088
+from jaki.regions.selectors import Area, bbox_filter
 
 
 def audience_devices(notification: Notification) -> QuerySet[Device]:
@@ -32,8 +28,7 @@ def audience_devices(notification: Notification) -> QuerySet[Device]:
     if audience.get("kelurahan"):
         query |= Q(kelurahan__code__in=audience["kelurahan"])
     if audience.get("area"):
-        min_lon, min_lat, max_lon, max_lat = Area(audience["area"]).bounds
-        query |= Q(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+        query |= bbox_filter(Area(audience["area"]).bounds)
     return devices.filter(query)
 
 
@@ -79,55 +74,6 @@ def _named(row: tuple, exact: dict) -> bool:
         or user_id in (exact.get("users") or ())
         or kelurahan_code in (exact.get("kelurahan") or ())
     )
-
-
-@dataclass
-class Area:
-    """A union of GeoJSON polygons (lon/lat) and circles (`{"type": "Circle", …}`)."""
-
-    spec: list[dict]
-
-    def __post_init__(self):
-        parts = self.spec if isinstance(self.spec, list) else [self.spec]
-        self.polygons = [shape(p) for p in parts if p.get("type") != "Circle"]
-        self.circles = [
-            (float(p["lat"]), float(p["lon"]), float(p["radius_km"]))
-            for p in parts
-            if p.get("type") == "Circle"
-        ]
-        self.union = shapely.union_all(self.polygons) if self.polygons else None
-        if self.union is not None:
-            shapely.prepare(self.union)
-
-    @property
-    def bounds(self) -> tuple[float, float, float, float]:
-        boxes = [p.bounds for p in self.polygons]
-        for lat, lon, radius in self.circles:
-            dlat = radius / 111.32
-            dlon = radius / (111.32 * max(np.cos(np.radians(lat)), 1e-6))
-            boxes.append((lon - dlon, lat - dlat, lon + dlon, lat + dlat))
-        return (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
-
-    def contains(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-        inside = np.zeros(len(lats), dtype=bool)
-        known = ~(np.isnan(lats) | np.isnan(lons))
-        if self.union is not None:
-            inside[known] |= shapely.intersects_xy(self.union, lons[known], lats[known])
-        for lat, lon, radius in self.circles:
-            inside[known] |= haversine_km(lat, lon, lats[known], lons[known]) <= radius
-        return inside
-
-
-def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    phi1, phi2 = np.radians(lat), np.radians(lats)
-    dphi, dlmb = phi2 - phi1, np.radians(lons - lon)
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
 
 
 def device_of(*, user, token: str, active_only: bool) -> Device | None:

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from jaki.notifications import services
 from jaki.notifications.models import Delivery, Device, InboxItem, Notification
+from jaki.regions.geo import cap_circle
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,31 @@ def test_it_reaches_devices_inside_a_circle(django_capture_on_commit_callbacks):
     assert far.pk not in reached(notification)
 
 
+def test_a_circle_in_metres_reaches_devices_up_to_its_radius_and_is_stored_in_metres(
+    django_capture_on_commit_callbacks,
+):
+    near = device(at=(-6.2100, 106.8500))
+    edge = device(at=(-6.2100, 106.8630))  # ~1.43 km east
+    far = device(at=(-6.2100, 106.8700))  # ~2.2 km east
+
+    notification = send(
+        django_capture_on_commit_callbacks,
+        area={"type": "Circle", "lat": -6.21, "lon": 106.85, "radius_m": 1500},
+    )
+
+    assert reached(notification) == {near.pk, edge.pk}
+    assert far.pk not in reached(notification)
+    assert notification.audience["area"] == [
+        {"type": "Circle", "lat": -6.21, "lon": 106.85, "radius_m": 1500.0}
+    ]
+
+
+def test_a_cap_circle_in_kilometres_is_stored_in_metres(django_capture_on_commit_callbacks):
+    notification = send(django_capture_on_commit_callbacks, area=cap_circle("-6.21,106.85 1.5"))
+
+    assert notification.audience["area"][0]["radius_m"] == 1500.0
+
+
 def test_owners_of_reached_devices_get_one_inbox_row_each(django_capture_on_commit_callbacks):
     siti = UserFactory()
     device(siti, at=(-6.2, 106.85))
@@ -157,6 +183,8 @@ def test_nothing_leaves_before_the_transaction_commits(django_capture_on_commit_
         ({"kelurahan": ["9999999999"]}, "9999999999"),
         ({"area": {"type": "Point", "coordinates": [106.8, -6.2]}}, "Polygon"),
         ({"area": {"type": "Circle", "lat": 200, "lon": 106.8, "radius_km": 1}}, "range"),
+        ({"area": {"type": "Circle", "lat": 0, "lon": 180, "radius_m": 10}}, "antimeridian"),
+        ({"area": {"type": "Circle", "lat": -6.2, "lon": 106.8, "radius_m": 5e6}}, "at most"),
         ({"body": {"id": "x" * 5000}}, "4096"),
         ({"everyone": False}, "audience"),
         ({"users": [], "everyone": True, "via_topic": True}, "topics"),

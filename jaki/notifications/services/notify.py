@@ -6,10 +6,8 @@ import json
 from collections.abc import Iterable
 from datetime import timedelta
 
-import shapely
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from shapely.geometry import shape
 
 from jaki.celery import enqueue_on_commit
 from jaki.notifications import fcm
@@ -17,6 +15,7 @@ from jaki.notifications.models import Device, InboxItem, Notification
 from jaki.notifications.services.errors import InvalidNotification
 from jaki.notifications.services.feed import feed_send_to_users, inbox_event
 from jaki.regions.models import Region
+from jaki.regions.selectors import Area, InvalidArea
 
 FCM_PAYLOAD_LIMIT = 4096
 
@@ -85,7 +84,8 @@ def notify(
 
     `title`/`body` map a language (`id` required, `en` optional) to text; each device gets its
     language, falling back to `id`. `area` is a GeoJSON (Multi)Polygon in lon/lat or
-    `{"type": "Circle", "lat", "lon", "radius_km"}`, or a list of them (a union). `via_topic`
+    `{"type": "Circle", "lat", "lon", "radius_m"}` (or `radius_km`), or a list of them (a union;
+    jaki.regions.geo.Area). `via_topic`
     sends a kelurahan audience as one message per kelurahan topic instead of per device. Inbox
     rows are written for named users now and for device owners as the fan-out reaches them.
     """
@@ -147,25 +147,11 @@ def notify(
 
 
 def _valid_area(area: dict | list[dict]) -> list[dict]:
-    parts = area if isinstance(area, list) else [area]
-    for part in parts:
-        if not isinstance(part, dict):
-            raise InvalidNotification(_("An area is a GeoJSON polygon or a circle."))
-        if part.get("type") == "Circle":
-            try:
-                lat, lon, radius = float(part["lat"]), float(part["lon"]), float(part["radius_km"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidNotification(_("A circle needs lat, lon and radius_km.")) from exc
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 1000):
-                raise InvalidNotification(_("The circle is out of range."))
-            continue
-        try:
-            geometry = shape(part)
-        except Exception as exc:
-            raise InvalidNotification(_("An area is a GeoJSON polygon or a circle.")) from exc
-        if geometry.geom_type not in ("Polygon", "MultiPolygon") or not shapely.is_valid(geometry):
-            raise InvalidNotification(_("An area polygon must be a valid Polygon or MultiPolygon."))
-    return parts
+    """The area as stored on the notification: regions' normalised form (circles in metres)."""
+    try:
+        return Area(area).spec
+    except InvalidArea as exc:
+        raise InvalidNotification(exc.detail) from exc
 
 
 def _validate(title, body, data, priority, ttl, audience, via_topic, kelurahan) -> None:
