@@ -57,6 +57,15 @@ app.conf.beat_schedule = {
         "task": "jaki.media.tasks.purge_orphan_media",
         "schedule": crontab(minute=41),
     },
+    # The services' clocks (named by string: the platform never imports a service).
+    "complaints-mark-overdue": {
+        "task": "complaints.tasks.mark_overdue",
+        "schedule": crontab(minute="*/5"),
+    },
+    "complaints-close-resolved": {
+        "task": "complaints.tasks.close_resolved",
+        "schedule": crontab(minute=11),
+    },
 }
 app.autodiscover_tasks()
 

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "jaki.accounts",
     "jaki.apikeys",
     "jaki.notifications",
+    # The services, on the platform above.
+    "complaints",
 ]
 
 MIDDLEWARE = [

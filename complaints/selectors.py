@@ -1,0 +1,149 @@
+"""Reads of complaints. Each takes the viewer where what it returns depends on who asks, so a
+list can never hold someone else's private report."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from complaints import permissions
+from complaints.models import OPEN_STATUSES, Category, Complaint, Event, Question, Status
+from jaki.regions.selectors import nearby
+
+SIMILAR_RADIUS_M = 250  # FixMyStreet's default: suggest supporting one of these instead
+FEED_RADIUS_M = 500
+FEED_LIMIT = 50
+
+_LIST_RELATED = ("category", "kelurahan", "organisation")
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).prefetch_related(
+        Prefetch("questions", queryset=Question.objects.order_by("position", "code"))
+    )
+
+
+def _listed(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    return queryset.select_related(*_LIST_RELATED).prefetch_related("photos")
+
+
+def complaints_public(
+    *, status: str | None = None, category: str | None = None
+) -> QuerySet[Complaint]:
+    """The public feed: complaints their reporters made public, newest first. Rejected ones
+    are left out (they were not what the city should show)."""
+    queryset = Complaint.objects.filter(public=True).exclude(status=Status.REJECTED)
+    if status:
+        queryset = queryset.filter(status=status)
+    if category:
+        queryset = queryset.filter(category__code=category)
+    return _listed(queryset)
+
+
+def complaints_public_near(
+    *,
+    lat: float,
+    lon: float,
+    radius_m: float = FEED_RADIUS_M,
+    status: str | None = None,
+    category: str | None = None,
+    limit: int = FEED_LIMIT,
+) -> list[tuple[Complaint, float]]:
+    """Public complaints within radius_m of a point, nearest first, with their distances."""
+    queryset = Complaint.objects.filter(public=True).exclude(status=Status.REJECTED)
+    if status:
+        queryset = queryset.filter(status=status)
+    if category:
+        queryset = queryset.filter(category__code=category)
+    return nearby(_listed(queryset), lat=lat, lon=lon, radius_m=radius_m, limit=limit)
+
+
+def complaints_similar(
+    *,
+    lat: float,
+    lon: float,
+    category: Category,
+    radius_m: float = SIMILAR_RADIUS_M,
+    limit: int = 20,
+) -> list[tuple[Complaint, float]]:
+    """Open complaints of this category close by, public or not: before submitting, a resident
+    may support one instead. Callers show private ones without their details."""
+    queryset = Complaint.objects.filter(category=category, status__in=OPEN_STATUSES)
+    return nearby(_listed(queryset), lat=lat, lon=lon, radius_m=radius_m, limit=limit)
+
+
+def complaints_of_reporter(*, user) -> QuerySet[Complaint]:
+    return _listed(Complaint.objects.filter(reporter=user))
+
+
+def complaints_for_staff(*, user) -> QuerySet[Complaint]:
+    return permissions.visible_to_staff(Complaint.objects.all(), user)
+
+
+def complaint_visible(*, public_id, user) -> Complaint | None:
+    """The complaint if `user` may see it: anyone a public one, the reporter theirs, staff what
+    is in their scope; None otherwise (a 404, so ids cannot be probed)."""
+    try:
+        complaint = (
+            Complaint.objects.select_related(
+                "category",
+                "kelurahan",
+                "kecamatan",
+                "kota",
+                "organisation",
+                "office",
+                "duplicate_of",
+            )
+            .prefetch_related("photos")
+            .get(public_id=public_id)
+        )
+    except (Complaint.DoesNotExist, ValueError):
+        return None
+    if complaint.public and complaint.status != Status.REJECTED:
+        return complaint
+    viewer = user is not None and user.is_authenticated
+    if viewer and (complaint.reporter_id == user.pk or permissions.can_see(user, complaint)):
+        return complaint
+    return None
+
+
+def viewer_is_staff_of(complaint: Complaint, user) -> bool:
+    return bool(user and user.is_authenticated and permissions.can_see(user, complaint))
+
+
+def complaint_timeline(*, complaint: Complaint, staff: bool) -> QuerySet[Event]:
+    """The public events, or every event (internal notes too) for staff."""
+    events = Event.objects.filter(complaint=complaint)
+    if not staff:
+        events = events.filter(public=True)
+    return events.select_related("organisation").prefetch_related("attachments")
+
+
+def complaint_counts(*, user) -> dict:
+    """The dashboard: counts by status, and open/overdue per organisation and per kota, within
+    what the user may see."""
+    now = timezone.now()
+    queryset = complaints_for_staff(user=user)
+    overdue = Q(status=Status.SUBMITTED, coordination_due_at__lt=now) | Q(
+        status__in=OPEN_STATUSES[1:], resolution_due_at__lt=now
+    )
+    by_status = dict(
+        queryset.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    open_qs = queryset.filter(status__in=OPEN_STATUSES).order_by()
+    by_organisation = list(
+        open_qs.values("organisation__code", "organisation__name")
+        .annotate(open=Count("id"), overdue=Count("id", filter=overdue))
+        .order_by("-overdue", "-open")[:20]
+    )
+    by_kota = list(
+        open_qs.values("kota__code", "kota__name")
+        .annotate(open=Count("id"), overdue=Count("id", filter=overdue))
+        .order_by("kota__code")
+    )
+    return {
+        "by_status": [(s.value, s.label, by_status.get(s.value, 0)) for s in Status],
+        "by_organisation": by_organisation,
+        "by_kota": by_kota,
+        "overdue": sum(row["overdue"] for row in by_kota),
+    }
