@@ -216,8 +216,11 @@ def _event(complaint: Complaint, **fields: Any) -> Event:
     return event
 
 
-def _tell_reporter(complaint: Complaint, *, title: dict, body: dict, kind: str) -> None:
-    """Push + inbox + websocket to the reporter, in their language (notify picks it)."""
+def _tell_reporter(
+    complaint: Complaint, *, title: dict, body: dict, kind: str, live: bool = True
+) -> None:
+    """Push + inbox + websocket to the reporter, in their language (notify picks it); `live`
+    adds the `complaint.updated` event for an open app screen to refresh."""
     if complaint.reporter_id is None:
         return
     reporter = complaint.reporter
@@ -235,6 +238,8 @@ def _tell_reporter(complaint: Complaint, *, title: dict, body: dict, kind: str) 
         deep_link=f"jaki://complaints/{complaint.public_id}",
         source=f"complaint:{complaint.public_id}",
     )
+    if not live:
+        return
     event = {"type": "complaint.updated", **data, "updated_at": complaint.updated_at.isoformat()}
     public_id = reporter.public_id
     transaction.on_commit(lambda: feed_send_to_users([(public_id, event)]), robust=True)
@@ -339,6 +344,7 @@ def complaint_submit(
     )
     _tell_reporter(
         complaint,
+        live=False,  # the app that submitted it knows; the notification event still goes out
         kind="complaint.submitted",
         title=in_languages(gettext_lazy("Report %(ticket)s received"), ticket=complaint.ticket),
         body=in_languages(gettext_lazy("%(office)s will follow it up."), office=organisation.name),

@@ -54,19 +54,34 @@ def user_signed_in(*, public_id: str) -> User:
     )
 
 
+OFFICE_CACHE_SECONDS = 300
+
+
+def office_cache_key(code: str) -> str:
+    return f"accounts:office:{code}"
+
+
 def office_for_region(*, code: str) -> Organisation | None:
     """The government office of a region (kelurahan, kecamatan or kota), or None.
 
     Its parent office and that one's parent come in the same query, so a service routes to
     `office` and escalates to `office.parent` (the kecamatan) and `office.parent.parent` (the
-    kota) without another read. Offices are made from the regions (services.offices_sync).
+    kota) without another read. Offices are made from the regions (services.offices_sync),
+    which forgets the cached answers; every submitted complaint asks, so the answer is cached
+    (OFFICE_CACHE_SECONDS): treat the instance as read-only.
     """
-    return (
+    key = office_cache_key(code)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None  # "" caches "no office"
+    office = (
         Organisation.objects.select_related("region", "parent__region", "parent__parent__region")
         .filter(region__code=code, kind=F("region__level"))
         .order_by("code")
         .first()
     )
+    cache.set(key, office if office is not None else "", OFFICE_CACHE_SECONDS)
+    return office
 
 
 def office_for_point(*, lat: float, lon: float) -> Organisation | None:

@@ -26,7 +26,12 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from jaki import lifecycle
 from jaki.accounts.clients import AppCheckInvalid, app_check_verify
 from jaki.accounts.models import Organisation, OTPCode, Role, Session, User
-from jaki.accounts.selectors import SESSION_CLAIM, session_cache_key, session_cache_seconds
+from jaki.accounts.selectors import (
+    SESSION_CLAIM,
+    office_cache_key,
+    session_cache_key,
+    session_cache_seconds,
+)
 from jaki.accounts.sms import get_sms_backend
 from jaki.api import DomainError
 from jaki.audit.models import AuditEvent
@@ -572,6 +577,9 @@ def offices_sync(**kwargs: Any) -> OfficeSync:
     Organisation.objects.bulk_update(
         to_update, ["name", "kind", "region", "parent"], batch_size=500
     )
+    codes = [office_cache_key(region.code) for region in regions]
+    transaction.on_commit(lambda: cache.delete_many(codes))
+    cache.delete_many(codes)  # now too: this transaction's own reads must not see the old
     return result
 
 

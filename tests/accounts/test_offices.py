@@ -59,7 +59,7 @@ def test_the_kota_and_kabupaten_offices_carry_their_official_names(wilayah):
 def test_monas_is_routed_to_kelurahan_gambir_and_escalates_in_one_query(
     wilayah, django_assert_num_queries
 ):
-    selectors.office_for_point(lat=MONAS[0], lon=MONAS[1])  # builds the locate index
+    selectors.locate(MONAS[0], MONAS[1])  # builds the locate index
 
     with django_assert_num_queries(1):
         office = selectors.office_for_point(lat=MONAS[0], lon=MONAS[1])
@@ -69,6 +69,9 @@ def test_monas_is_routed_to_kelurahan_gambir_and_escalates_in_one_query(
     assert chain == ["Kelurahan Gambir", "Kecamatan Gambir", "Kota Administrasi Jakarta Pusat"]
     assert regions == ["31.71.01.1001", "31.71.01", "31.71"]
     assert office.parent.parent.parent is None
+    with django_assert_num_queries(0):  # then from the cache, parents included
+        again = selectors.office_for_point(lat=MONAS[0], lon=MONAS[1])
+    assert again.parent.parent.name == "Kota Administrasi Jakarta Pusat"
 
 
 def test_a_region_code_finds_its_office_not_an_agency_tied_to_the_same_region(wilayah):
