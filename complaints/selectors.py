@@ -107,6 +107,16 @@ def complaint_visible(*, public_id, user) -> Complaint | None:
     return None
 
 
+def complaint_supportable(*, public_id, user) -> Complaint | None:
+    """What a resident may support: a complaint they may see, or any open one (`similar`
+    lists private open complaints nearby, so that a resident supports one instead of
+    reporting it again); None otherwise."""
+    complaint = complaint_visible(public_id=public_id, user=user)
+    if complaint is not None:
+        return complaint
+    return Complaint.objects.filter(public_id=public_id, status__in=OPEN_STATUSES).first()
+
+
 def viewer_is_staff_of(complaint: Complaint, user) -> bool:
     return bool(user and user.is_authenticated and permissions.can_see(user, complaint))
 
