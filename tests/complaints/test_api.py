@@ -781,3 +781,75 @@ def test_reopening_an_open_complaint_or_without_reason_is_refused(cast):
     assert open_one.status_code == 409
     assert no_reason.status_code == 400
     assert "reason" in no_reason.json()["error"]["fields"]
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def prepared_photo():
+    from jaki.media.services import media_prepare
+
+    return media_prepare(images.encoded("JPEG"))
+
+
+def queries_of(client, path, **query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path, query)  # warm: the signed-in session is then cached, as in production
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path, query)
+    assert response.status_code == 200, response.json()
+    return len(context.captured_queries), response.json()
+
+
+def test_the_feed_costs_the_same_queries_for_2_or_10_complaints(api_client, cast, prepared_photo):
+    for _ in range(2):
+        factories.complaint(reporter=cast.resident, public=True, photos=[prepared_photo])
+    few, page = queries_of(api_client, URL)
+    near_few, __ = queries_of(api_client, URL, lat=MONAS[0], lon=MONAS[1])
+    for _ in range(8):
+        factories.complaint(reporter=cast.resident, public=True, photos=[prepared_photo])
+
+    many, page = queries_of(api_client, URL)
+    near_many, near = queries_of(api_client, URL, lat=MONAS[0], lon=MONAS[1])
+
+    assert len(page["results"]) == len(near["results"]) == 10
+    assert many == few == 2  # the page, its photos
+    assert near_many == near_few == 3  # the points in the box, the rows kept, their photos
+
+
+def test_mine_costs_the_same_queries_for_2_or_10_complaints(cast, prepared_photo):
+    client = cast.client(cast.resident)
+    for _ in range(2):
+        factories.complaint(reporter=cast.resident, photos=[prepared_photo])
+    few, __ = queries_of(client, f"{URL}mine/")
+    for _ in range(8):
+        factories.complaint(reporter=cast.resident, photos=[prepared_photo])
+
+    many, page = queries_of(client, f"{URL}mine/")
+
+    assert len(page["results"]) == 10
+    assert many == few == 3  # the user, the page, its photos
+
+
+def test_the_detail_costs_the_same_queries_for_2_or_10_events(cast, prepared_photo):
+    complaint = factories.complaint(reporter=cast.resident, photos=[prepared_photo])
+    staff = cast.client(cast.triage_officer)
+    path = f"{URL}{complaint.public_id}/"
+
+    def comment():
+        services.complaint_comment(
+            actor=cast.triage_officer, complaint=complaint, text="cek", photos=[prepared_photo]
+        )
+
+    comment()
+    few, __ = queries_of(staff, path)
+    for _ in range(8):
+        comment()
+
+    many, body = queries_of(staff, path)
+
+    assert len(body["timeline"]) == 10
+    assert many == few <= 8
