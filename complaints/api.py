@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,6 +44,7 @@ from jaki.api import (
 )
 from jaki.media.api import UPLOAD_PARSER_CLASSES, ImageListField, StoredImageSerializer
 from jaki.regions.api import RegionRefOutput
+from jaki.regions.models import Region
 
 NO_SUCH_COMPLAINT = gettext_lazy("There is no such complaint, or you may not see it.")
 NO_SUCH_CATEGORY = gettext_lazy("There is no such category.")
@@ -485,6 +487,10 @@ class ComplaintListView(APIView):
             answers=fields.get("answers"),
             personal_details=fields.get("personal_details", ""),
             request=request,
+        )
+        # The new row knows its kelurahan by id only: fetch it without its boundary polygon.
+        prefetch_related_objects(
+            [complaint], Prefetch("kelurahan", queryset=Region.objects.defer("boundary")), "photos"
         )
         output = OwnComplaintOutput(complaint, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)

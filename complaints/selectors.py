@@ -15,6 +15,8 @@ FEED_RADIUS_M = 500
 FEED_LIMIT = 50
 
 _LIST_RELATED = ("category", "kelurahan", "organisation")
+# A kelurahan's boundary is a polygon of many kilobytes: no complaint output shows it.
+_NO_BOUNDARIES = ("kelurahan__boundary", "kecamatan__boundary", "kota__boundary")
 
 
 def categories_active() -> QuerySet[Category]:
@@ -24,7 +26,9 @@ def categories_active() -> QuerySet[Category]:
 
 
 def _listed(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return queryset.select_related(*_LIST_RELATED).prefetch_related("photos")
+    return (
+        queryset.select_related(*_LIST_RELATED).defer(_NO_BOUNDARIES[0]).prefetch_related("photos")
+    )
 
 
 def complaints_public(
@@ -94,6 +98,7 @@ def complaint_visible(*, public_id, user) -> Complaint | None:
                 "office",
                 "duplicate_of",
             )
+            .defer(*_NO_BOUNDARIES)
             .prefetch_related("photos")
             .get(public_id=public_id)
         )

@@ -853,3 +853,20 @@ def test_the_detail_costs_the_same_queries_for_2_or_10_events(cast, prepared_pho
 
     assert len(body["timeline"]) == 10
     assert many == few <= 8
+
+
+def test_no_complaint_read_loads_a_kelurahan_boundary(api_client, cast):
+    """A boundary is a polygon of many kilobytes that no output shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    complaint = factories.complaint(reporter=cast.resident, public=True)
+    client = cast.client(cast.resident)
+    with CaptureQueriesContext(connection) as context:
+        api_client.get(URL)
+        api_client.get(URL, {"lat": MONAS[0], "lon": MONAS[1]})
+        api_client.get(f"{URL}{complaint.public_id}/")
+        client.get(f"{URL}mine/")
+        client.post(URL, report(), format="json")
+
+    assert not [q["sql"] for q in context.captured_queries if "boundary" in q["sql"]]
