@@ -120,9 +120,7 @@ def test_anonymous_may_not_write(api_client, public, action, body):
     ],
 )
 @pytest.mark.parametrize("name", ["other_resident", *NOT_ALLOWED_TO_SEE_PRIVATE])
-def test_no_one_else_acts_on_a_private_complaint(
-    cast, other_resident, private, action, body, name
-):
+def test_no_one_else_acts_on_a_private_complaint(cast, other_resident, private, action, body, name):
     client = cast.client(person(cast, other_resident, name))
 
     response = client.post(f"{URL}{private.public_id}/{action}/", body, format="json")
