@@ -43,6 +43,7 @@ from jaki.api import (
     idempotent,
 )
 from jaki.media.api import UPLOAD_PARSER_CLASSES, ImageListField, StoredImageSerializer
+from jaki.media.models import StoredImage
 from jaki.regions.api import RegionRefOutput
 from jaki.regions.models import Region
 
@@ -488,9 +489,13 @@ class ComplaintListView(APIView):
             personal_details=fields.get("personal_details", ""),
             request=request,
         )
-        # The new row knows its kelurahan by id only: fetch it without its boundary polygon.
+        # The new row knows its kelurahan by id only: fetch it without its boundary polygon
+        # (and its photos only when some were sent).
+        photos = StoredImage.objects
         prefetch_related_objects(
-            [complaint], Prefetch("kelurahan", queryset=Region.objects.defer("boundary")), "photos"
+            [complaint],
+            Prefetch("kelurahan", queryset=Region.objects.defer("boundary")),
+            Prefetch("photos", queryset=photos.all() if fields.get("photos") else photos.none()),
         )
         output = OwnComplaintOutput(complaint, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)

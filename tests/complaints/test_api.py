@@ -870,3 +870,18 @@ def test_no_complaint_read_loads_a_kelurahan_boundary(api_client, cast):
         client.post(URL, report(), format="json")
 
     assert not [q["sql"] for q in context.captured_queries if "boundary" in q["sql"]]
+
+
+def test_a_submit_without_photos_stays_lean(cast):
+    """The user, the category and its questions, the ticket, the complaint, its first event,
+    the reporter's notification and inbox item (with their savepoints), the kelurahan."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = cast.client(cast.resident)
+    client.post(URL, report(), format="json")  # warm: the signed-in session is then cached
+    with CaptureQueriesContext(connection) as context:
+        response = client.post(URL, report(), format="json")
+
+    assert response.status_code == 201
+    assert len(context.captured_queries) <= 13
