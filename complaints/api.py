@@ -17,7 +17,12 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -47,6 +52,9 @@ from jaki.media.models import StoredImage
 from jaki.regions.api import RegionRefOutput
 from jaki.regions.models import Region
 
+COMPLAINT_ID = OpenApiParameter(
+    "complaint_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The complaint's id."
+)
 NO_SUCH_COMPLAINT = gettext_lazy("There is no such complaint, or you may not see it.")
 NO_SUCH_CATEGORY = gettext_lazy("There is no such category.")
 FEED_MAX_RADIUS_M = 5000
@@ -527,6 +535,7 @@ class ComplaintDetailView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        parameters=[COMPLAINT_ID],
         responses={200: ComplaintDetailOutput, **error_responses(404)},
         summary="A complaint with its timeline",
         description=(
@@ -554,7 +563,7 @@ class CommentView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": Input, "application/json": Input},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[COMPLAINT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={201: EventOutput, **error_responses(400, 401, 403, 404, 409, 413, 415, 422)},
         summary="Comment on a complaint",
         description="The reporter (always public) or staff (a reply, or an internal note).",
@@ -582,7 +591,7 @@ class SupportView(APIView):
 
     @extend_schema(
         request=None,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[COMPLAINT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: inline_serializer("SupportCount", {"support_count": serializers.IntegerField()}),
             **error_responses(401, 404, 409, 422),
@@ -628,6 +637,13 @@ class TransitionView(APIView):
         internal_note = serializers.CharField(
             max_length=DESCRIPTION_MAX, required=False, allow_blank=True, help_text="Staff only."
         )
+        public = serializers.BooleanField(
+            default=True,
+            help_text=(
+                "False: `note` is an internal note (staff only) rather than a word to the "
+                "reporter; resolving and rejecting still need a public `note`."
+            ),
+        )
         duplicate_of = serializers.UUIDField(
             required=False, help_text="Duplicate: the id of the original."
         )
@@ -637,7 +653,7 @@ class TransitionView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": Input, "application/json": Input},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[COMPLAINT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={
             200: ComplaintDetailOutput,
             **error_responses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -669,13 +685,16 @@ class TransitionView(APIView):
             )
             if duplicate_of is None:
                 raise ValidationError({"duplicate_of": [str(NO_SUCH_COMPLAINT)]})
+        note, internal_note = fields.get("note", ""), fields.get("internal_note", "")
+        if not fields["public"]:
+            internal_note = "\n\n".join(text for text in (note, internal_note) if text.strip())
         services.complaint_transition(
             actor=request.user,
             complaint=complaint,
             to=fields["to"],
             expected=fields.get("expected"),
-            note=fields.get("note", ""),
-            internal_note=fields.get("internal_note", ""),
+            note=note if fields["public"] else "",
+            internal_note=internal_note,
             organisation=organisation,
             duplicate_of=duplicate_of,
             photos=fields.get("photos", ()),
@@ -693,7 +712,7 @@ class RatingView(APIView):
 
     @extend_schema(
         request=Input,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[COMPLAINT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={201: OwnComplaintOutput, **error_responses(400, 401, 403, 404, 409, 422)},
         summary="Rate the resolution",
         description=(
@@ -726,7 +745,7 @@ class ReopenView(APIView):
 
     @extend_schema(
         request=Input,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[COMPLAINT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={200: OwnComplaintOutput, **error_responses(400, 401, 403, 404, 409, 422)},
         summary="Reopen: not really fixed",
         description=(

@@ -174,6 +174,9 @@ def test_signing_in_is_needed_to_submit(api_client, db):
         ({"lon": "east"}, "lon"),
         ({"address": "x" * 256}, "address"),
         ({"answers": ["not", "an", "object"]}, "answers"),
+        ({"answers": "{not json"}, "answers"),
+        ({"photos": ["not-a-file"]}, "photos"),
+        ({"public": "perhaps"}, "public"),
     ],
 )
 def test_it_refuses_bad_input_with_the_field_named_and_stores_nothing(cast, overrides, field):
@@ -496,6 +499,20 @@ def test_the_reporter_and_staff_comment(cast):
     assert [e["text"] for e in timeline] == ["", "Makin parah", "Kami cek besok"]
 
 
+def test_a_comment_may_bring_photos(cast):
+    complaint = factories.complaint(reporter=cast.resident)
+
+    response = cast.client(cast.resident).post(
+        f"{URL}{complaint.public_id}/comments/",
+        {"text": "Foto terbaru", "photos": [photo()]},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.json()
+    (attachment,) = response.json()["attachments"]
+    assert attachment["url"].startswith("http://testserver/media/s/")
+
+
 def test_a_comment_needs_text(cast):
     complaint = factories.complaint(reporter=cast.resident)
 
@@ -602,6 +619,24 @@ def test_triage_verifies_and_the_reporter_sees_it(cast):
         "Terverifikasi",
     )
     assert "prioritas" not in json.dumps(timeline)
+
+
+def test_a_move_with_a_note_marked_not_public_keeps_it_internal(cast):
+    complaint = factories.complaint(reporter=cast.resident)
+
+    response = cast.client(cast.triage_officer).post(
+        f"{URL}{complaint.public_id}/transition/",
+        {"to": "verified", "note": "Pelapor sering melapor", "public": False},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert [(e["kind"], e["text"]) for e in response.json()["timeline"]][-2:] == [
+        ("status", ""),
+        ("note", "Pelapor sering melapor"),
+    ]
+    reporter_view = cast.client(cast.resident).get(f"{URL}{complaint.public_id}/")
+    assert "Pelapor sering" not in reporter_view.content.decode()
 
 
 def test_triage_dispatches_to_an_agency(cast):
