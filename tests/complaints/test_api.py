@@ -61,12 +61,11 @@ def resolve(complaint, officer, note="Sudah ditambal."):
     )
 
 
-def nothing_stored():
-    return (Complaint.objects.count(), Event.objects.count(), StoredImage.objects.count()) == (
-        0,
-        0,
-        0,
-    )
+def nothing_stored(media_root=None):
+    """No complaint, event or image row, and (given the media root) no file either."""
+    rows = (Complaint.objects.count(), Event.objects.count(), StoredImage.objects.count())
+    files = [p for p in media_root.rglob("*") if p.is_file()] if media_root else []
+    return rows == (0, 0, 0) and files == []
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def test_a_resident_submits_a_private_report_routed_to_the_kelurahan(cast):
     assert complaint.office == cast.orgs.kel_gambir
 
 
-def test_a_report_takes_answers_and_up_to_three_photos_in_multipart(cast):
+def test_a_report_takes_answers_and_up_to_three_photos_in_multipart(media_root, cast):
     body = report(category="pohon", public="true", answers=json.dumps({"menghalangi-jalan": "ya"}))
     body["photos"] = [photo("a.jpg"), photo("b.png", images.encoded("PNG"), "image/png")]
 
@@ -141,6 +140,7 @@ def test_a_report_takes_answers_and_up_to_three_photos_in_multipart(cast):
     complaint = Complaint.objects.get(public_id=created["id"])
     assert complaint.answers == {"menghalangi-jalan": "ya"}
     assert {p.visibility for p in complaint.photos.all()} == {Visibility.PUBLIC}
+    assert len([p for p in media_root.rglob("*.jpg")]) == 4  # two photos, two thumbnails
 
 
 def test_a_private_reports_photos_come_only_as_signed_urls(cast):
@@ -213,17 +213,17 @@ def test_it_refuses_wrong_answers_to_the_categorys_questions(cast):
     assert nothing_stored()
 
 
-def test_it_refuses_a_file_that_is_no_image(cast):
+def test_it_refuses_a_file_that_is_no_image(media_root, cast):
     body = report(photos=[photo(), photo("notes.jpg", b"just some text, not a photo")])
 
     response = cast.client(cast.resident).post(URL, body, format="multipart")
 
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_image"
-    assert nothing_stored()
+    assert nothing_stored(media_root)
 
 
-def test_it_refuses_an_oversized_photo(cast, settings):
+def test_it_refuses_an_oversized_photo(media_root, cast, settings):
     settings.MEDIA_MAX_UPLOAD_BYTES = 2000
     big = images.encoded("PNG", size=(400, 400), mode="RGB")
     big = big + b"\0" * 3000
@@ -234,27 +234,27 @@ def test_it_refuses_an_oversized_photo(cast, settings):
 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"  # refused while streaming
-    assert nothing_stored()
+    assert nothing_stored(media_root)
 
 
-def test_it_refuses_a_fourth_photo(cast):
+def test_it_refuses_a_fourth_photo(media_root, cast):
     body = report(photos=[photo(f"{n}.jpg") for n in range(4)])
 
     response = cast.client(cast.resident).post(URL, body, format="multipart")
 
     assert response.status_code == 400
     assert "photos" in response.json()["error"]["fields"]
-    assert nothing_stored()
+    assert nothing_stored(media_root)
 
 
-def test_a_failed_submit_after_the_photos_leaves_no_photo_behind(cast):
+def test_a_failed_submit_after_the_photos_leaves_no_photo_behind(media_root, cast):
     """Photos are decoded first; a report the service then refuses keeps none of them."""
     body = report(lat=OUTSIDE[0], lon=OUTSIDE[1], photos=[photo(), photo("b.jpg")])
 
     response = cast.client(cast.resident).post(URL, body, format="multipart")
 
     assert response.status_code == 400
-    assert nothing_stored()
+    assert nothing_stored(media_root)
 
 
 def test_a_retried_submit_with_the_same_key_creates_one_complaint(cast):
