@@ -139,8 +139,13 @@ class ComplaintOutput(serializers.Serializer):
     photos = StoredImageSerializer(many=True, source="photos.all")
 
 
-class NearComplaintOutput(ComplaintOutput):
-    distance_m = serializers.FloatField(help_text="Metres from the point asked about.")
+class FeedComplaintOutput(ComplaintOutput):
+    distance_m = serializers.SerializerMethodField(
+        help_text="Metres from the point asked about; null when no point was given."
+    )
+
+    def get_distance_m(self, complaint: Complaint) -> float | None:
+        return getattr(complaint, "distance_m", None)
 
 
 class OwnComplaintOutput(ComplaintOutput):
@@ -429,7 +434,7 @@ class ComplaintListView(APIView):
 
     @extend_schema(
         parameters=[Input],
-        responses={200: NearComplaintOutput(many=True), **error_responses(400)},
+        responses={200: FeedComplaintOutput(many=True), **error_responses(400)},
         summary="The public feed",
         description=(
             "Complaints their reporters made public (never rejected ones), without who reported "
@@ -456,13 +461,13 @@ class ComplaintListView(APIView):
             for complaint, distance in found:
                 complaint.distance_m = round(distance, 1)
             rows = [complaint for complaint, __ in found]
-            results = NearComplaintOutput(rows, many=True, context=context).data
+            results = FeedComplaintOutput(rows, many=True, context=context).data
             return Response({"next": None, "previous": None, "results": results})
         page = paginator.paginate_queryset(
             selectors.complaints_public(**filters), request, view=self
         )
         return paginator.get_paginated_response(
-            ComplaintOutput(page, many=True, context=context).data
+            FeedComplaintOutput(page, many=True, context=context).data
         )
 
     @extend_schema(

@@ -344,6 +344,7 @@ def test_the_feed_lists_public_complaints_only_and_never_the_reporter(api_client
 
     assert response.status_code == 200
     assert [c["id"] for c in response.json()["results"]] == [str(shown.public_id)]
+    assert response.json()["results"][0]["distance_m"] is None  # no point asked about
     text = response.content.decode()
     assert cast.resident.phone not in text
     assert cast.resident.name not in text
