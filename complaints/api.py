@@ -193,6 +193,10 @@ class ComplaintDetailOutput(OwnComplaintOutput):
 
     kecamatan = RegionRefOutput(allow_null=True)
     kota = RegionRefOutput(allow_null=True)
+    office = AgencyOutput(help_text="The kelurahan office that coordinates it.")
+    escalated_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was escalated to the parent office, being overdue."
+    )
     duplicate_of = DuplicateRefOutput(allow_null=True)
     mine = serializers.SerializerMethodField(help_text="The viewer reported it.")
     staff = serializers.SerializerMethodField(help_text="The viewer works on it as staff.")

@@ -424,6 +424,8 @@ def test_anyone_reads_a_public_complaint_with_its_public_timeline(api_client, ca
     assert response.status_code == 200
     body = response.json()
     assert body["ticket"] == complaint.ticket
+    assert body["office"] == {"code": "kel-31-71-01-1001", "name": "Kelurahan Gambir"}
+    assert body["kecamatan"]["code"] == "31.71.01" and body["kota"]["code"] == "31.71"
     assert [e["kind"] for e in body["timeline"]] == ["submitted"]
     assert body["mine"] is False and body["staff"] is False
     assert "cek CCTV" not in response.content.decode()
