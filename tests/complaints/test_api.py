@@ -469,6 +469,16 @@ def test_a_personal_answer_is_hidden_from_the_public(api_client, cast):
     assert staff_view["personal_details"] == "Saya tinggal di nomor 5"
 
 
+def test_labels_follow_the_requests_language(api_client, cast):
+    complaint = factories.complaint(reporter=cast.resident, public=True)
+
+    body = api_client.get(f"{URL}{complaint.public_id}/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert body["status_label"] == "Waiting"
+    assert body["category"]["name"] == "Damaged road"
+    assert body["timeline"][0]["kind_label"] == "Submitted"
+
+
 def test_a_bad_id_is_a_404_in_the_error_shape(api_client, db):
     for path in (f"{URL}not-a-uuid/", f"{URL}00000000-0000-0000-0000-000000000000/"):
         response = api_client.get(path)
@@ -538,6 +548,19 @@ def test_a_resident_supports_a_complaint_once(cast, other_resident):
     assert first.json() == {"support_count": 1}
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "already_supported"
+    assert Support.objects.count() == 1
+
+
+def test_a_retried_support_with_its_key_replays_instead_of_conflicting(cast, other_resident):
+    complaint = factories.complaint(reporter=cast.resident, public=True)
+    client = cast.client(other_resident)
+    path = f"{URL}{complaint.public_id}/support/"
+
+    first = client.post(path, HTTP_IDEMPOTENCY_KEY="me-too-1")
+    again = client.post(path, HTTP_IDEMPOTENCY_KEY="me-too-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == {"support_count": 1}
     assert Support.objects.count() == 1
 
 
