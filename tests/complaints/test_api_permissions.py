@@ -216,3 +216,31 @@ def test_a_resident_submits_only_as_themselves(cast, other_resident):
 
     assert response.status_code == 201
     assert Complaint.objects.get().reporter == cast.resident
+
+
+# --- odd input is a 4xx, never a 500 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "format"),
+    [
+        ("", ["a", "list"], "json"),
+        ("", {"category": "jalan-rusak", "lat": "nan", "lon": "inf", "description": "x"}, "json"),
+        ("", {"category": ["jalan-rusak"], "description": {"x": 1}}, "json"),
+        ("", {"photos": "not a file", "category": "jalan-rusak"}, "multipart"),
+        ("transition", {"to": "duplicate"}, "json"),
+        ("transition", {"to": "verified", "expected": "nowhere"}, "json"),
+        ("transition", {"to": "verified", "photos": ["x"]}, "json"),
+        ("transition", {"to": "verified", "duplicate_of": "not-a-uuid"}, "json"),
+        ("rating", {"stars": 10**30}, "json"),
+        ("comments", {"text": None}, "json"),
+    ],
+)
+def test_odd_input_is_a_4xx_in_the_error_shape(cast, private, action, body, format):
+    path = f"{URL}{private.public_id}/{action}/" if action else URL
+    person = cast.resident if action in ("", "rating", "comments") else cast.triage_officer
+
+    response = cast.client(person).post(path, body, format=format)
+
+    assert 400 <= response.status_code < 500, response.content
+    assert set(response.json()["error"]) >= {"code", "message"}
