@@ -15,6 +15,8 @@ FEED_RADIUS_M = 500
 FEED_LIMIT = 50
 
 _LIST_RELATED = ("category", "kelurahan", "organisation")
+# A kelurahan's boundary is a polygon of many kilobytes: no complaint output shows it.
+_NO_BOUNDARIES = ("kelurahan__boundary", "kecamatan__boundary", "kota__boundary")
 
 
 def categories_active() -> QuerySet[Category]:
@@ -24,7 +26,9 @@ def categories_active() -> QuerySet[Category]:
 
 
 def _listed(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return queryset.select_related(*_LIST_RELATED).prefetch_related("photos")
+    return (
+        queryset.select_related(*_LIST_RELATED).defer(_NO_BOUNDARIES[0]).prefetch_related("photos")
+    )
 
 
 def complaints_public(
@@ -94,6 +98,7 @@ def complaint_visible(*, public_id, user) -> Complaint | None:
                 "office",
                 "duplicate_of",
             )
+            .defer(*_NO_BOUNDARIES)
             .prefetch_related("photos")
             .get(public_id=public_id)
         )
@@ -105,6 +110,16 @@ def complaint_visible(*, public_id, user) -> Complaint | None:
     if viewer and (complaint.reporter_id == user.pk or permissions.can_see(user, complaint)):
         return complaint
     return None
+
+
+def complaint_supportable(*, public_id, user) -> Complaint | None:
+    """What a resident may support: a complaint they may see, or any open one (`similar`
+    lists private open complaints nearby, so that a resident supports one instead of
+    reporting it again); None otherwise."""
+    complaint = complaint_visible(public_id=public_id, user=user)
+    if complaint is not None:
+        return complaint
+    return Complaint.objects.filter(public_id=public_id, status__in=OPEN_STATUSES).first()
 
 
 def viewer_is_staff_of(complaint: Complaint, user) -> bool:
