@@ -336,14 +336,16 @@ class Open311View(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        jurisdiction = request.query_params.get("jurisdiction_id") or request.POST.get(
-            "jurisdiction_id"
+        # The query only: the body is read by the handler (a wrong method must stay a 405).
+        check_jurisdiction(request.query_params.get("jurisdiction_id"))
+
+
+def check_jurisdiction(jurisdiction: str | None) -> None:
+    if jurisdiction and jurisdiction != JURISDICTION_ID:
+        raise exceptions.NotFound(
+            _("Unknown jurisdiction_id: this endpoint serves %(id)s (DKI Jakarta).")
+            % {"id": JURISDICTION_ID}
         )
-        if jurisdiction and jurisdiction != JURISDICTION_ID:
-            raise exceptions.NotFound(
-                _("Unknown jurisdiction_id: this endpoint serves %(id)s (DKI Jakarta).")
-                % {"id": JURISDICTION_ID}
-            )
 
 
 class DiscoveryView(Open311View):
@@ -608,6 +610,7 @@ class RequestsView(Open311View):
         serializer = self.Input(data=fields)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        check_jurisdiction(data.get("jurisdiction_id"))
         category = selectors.open311_service(code=data["service_code"])
         if category is None:
             raise serializers.ValidationError(
