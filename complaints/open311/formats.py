@@ -5,6 +5,7 @@ specification does (`<services><service>…`, `<service_requests><request>…`,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -19,12 +20,17 @@ ITEM_NAMES = {
 }
 
 
+# Characters XML 1.0 cannot hold at all (control characters a description may carry): left
+# out, or a client's parser would refuse the whole document.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:

@@ -96,6 +96,8 @@ def window(*, start: datetime | None, end: datetime | None) -> tuple[datetime, d
 
 
 def open311_request(*, service_request_id: str) -> Complaint | None:
+    if "\x00" in service_request_id:  # no ticket holds one, and PostgreSQL refuses it
+        return None
     return _complaints().filter(ticket=service_request_id).first()
 
 

@@ -225,13 +225,22 @@ def _local(value) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
-class ErrorOutput(serializers.Serializer):
-    code = serializers.IntegerField(help_text="The HTTP status: 400, 403, 404, …")
-    description = serializers.CharField()
+# A raw schema: drf-spectacular writes `many=True` as an array for 2xx responses only.
+ERRORS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "integer", "description": "The HTTP status: 400, 403, 404, …"},
+            "description": {"type": "string"},
+        },
+        "required": ["code", "description"],
+    },
+}
 
 
 def _errors(*codes: int) -> dict:
-    return {code: ErrorOutput(many=True) for code in codes}
+    return {code: ERRORS_SCHEMA for code in codes}
 
 
 class RequestOutput(serializers.Serializer):
@@ -653,11 +662,17 @@ class RequestsView(Open311View):
 
 
 def _answers(raw) -> dict[str, list[str]]:
+    """`attribute[code]` and `attribute[code][]` fields by code. A NUL character is refused
+    here: PostgreSQL cannot store one, in text or in JSON."""
     answers: dict[str, list[str]] = {}
     for key in raw:
         match = ATTRIBUTE_FIELD.match(key)
         if match:
             values = raw.getlist(key) if hasattr(raw, "getlist") else [raw[key]]
+            if any("\x00" in str(value) for value in values) or "\x00" in key:
+                raise exceptions.ValidationError(
+                    {f"attribute[{match.group(1)}]": [_("Null characters are not allowed.")]}
+                )
             answers.setdefault(match.group(1), []).extend(values)
     return answers
 

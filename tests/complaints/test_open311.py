@@ -376,6 +376,8 @@ def test_a_number_attribute_is_checked(client, key):
         ({"description": "x" * 4001}, "description"),
         ({"email": "not-an-email"}, "email"),
         ({"lat": "95"}, "lat"),
+        ({"description": "nul\x00"}, "description"),
+        ({"first_name": "x" * 101}, "first_name"),
     ],
 )
 def test_bad_fields_are_400s_naming_the_field(client, key, change, field):
@@ -711,3 +713,53 @@ def test_a_post_for_another_jurisdiction_is_a_404(client, key):
     response = post(client, **tree_form(key, jurisdiction_id="chicago"))
     assert response.status_code == 404
     assert Complaint.objects.count() == 0
+
+
+def test_xml_holds_markup_and_leaves_out_what_xml_cannot_hold(client, cast):
+    complaint = factories.complaint(
+        reporter=cast.resident, public=True, description="Lubang <besar> & dalam\x0b\x1b ✓"
+    )
+
+    (row,) = requests_of(client, "xml")
+    assert row["description"] == "Lubang <besar> & dalam ✓"
+    (as_json,) = requests_of(client, "json")
+    assert as_json["description"] == complaint.description
+
+
+def test_a_multivaluelist_attribute_takes_repeated_fields(client, key):
+    from complaints.models import Category, Question
+
+    Question.objects.create(
+        category=Category.objects.get(code="lainnya"),
+        code="jenis",
+        datatype=Question.Datatype.MULTI,
+        label_id="Jenis masalah",
+        label_en="Kind of problem",
+        values=[
+            {"key": "bau", "name_id": "Bau", "name_en": "Smell"},
+            {"key": "bising", "name_id": "Bising", "name_en": "Noise"},
+        ],
+    )
+    form = tree_form(key, service_code="lainnya")
+    del form["attribute[menghalangi-jalan]"]
+    form["attribute[jenis][]"] = ["bising", "bau"]
+
+    response = post(client, **form)
+
+    assert response.status_code == 201, response.content
+    assert Complaint.objects.get().answers == {"jenis": ["bau", "bising"]}
+    (attribute,) = client.get(f"{BASE}/services/lainnya.json").json()["attributes"]
+    assert attribute["datatype"] == "multivaluelist"
+    assert [v["key"] for v in attribute["values"]] == ["bau", "bising"]
+
+
+def test_null_characters_are_refused_not_stored(client, key):
+    form = tree_form(key, service_code="lampu-jalan", **{"attribute[nomor-tiang]": "a\x00"})
+    del form["attribute[menghalangi-jalan]"]
+
+    response = post(client, **form)
+
+    assert response.status_code == 400
+    assert response.json()[0]["description"].startswith("attribute[nomor-tiang]:")
+    assert client.get(f"{BASE}/requests/a%00b.json").status_code == 404
+    assert client.get(f"{BASE}/tokens/a%00b.xml").status_code == 404
