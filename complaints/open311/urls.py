@@ -6,12 +6,12 @@ from django.urls import path, re_path
 from complaints.open311 import views
 
 ROUTES = [
-    ("discovery", views.DiscoveryView, "open311-discovery"),
-    ("services", views.ServiceListView, "open311-services"),
-    ("services/<slug:service_code>", views.ServiceDefinitionView, "open311-service"),
-    ("requests", views.RequestsView, "open311-requests"),
-    ("requests/<str:service_request_id>", views.RequestDetailView, "open311-request"),
-    ("tokens/<str:token>", views.TokenView, "open311-token"),
+    ("discovery", views.Open311DiscoveryView, "open311-discovery"),
+    ("services", views.Open311ServiceListView, "open311-services"),
+    ("services/<slug:service_code>", views.Open311ServiceDefinitionView, "open311-service"),
+    ("requests", views.Open311RequestsView, "open311-requests"),
+    ("requests/<str:service_request_id>", views.Open311RequestDetailView, "open311-request"),
+    ("tokens/<str:token>", views.Open311TokenView, "open311-token"),
 ]
 
 urlpatterns = [

@@ -19,7 +19,6 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
@@ -41,6 +40,7 @@ from jaki.apikeys.services import api_key_mark_used
 from jaki.apikeys.throttles import ApiKeyRateThrottle
 from jaki.media.selectors import media_url
 from jaki.parsers import MultiPartParser
+from jaki.schema import AutoSchema
 
 logger = logging.getLogger(__name__)
 
@@ -147,13 +147,14 @@ def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
 
 
 class Open311KeyAuthentication(BaseAuthentication):
-    """The GeoReport v2 `api_key` of a POST, as a form field (or in the query string); GETs
-    are anonymous and carry none. An unknown, revoked or expired key is refused (403)."""
+    """The GeoReport v2 `api_key` of a POST, a form field; GETs are anonymous and carry none.
+    Not the query string: a key there would be written to every access log on its way. An
+    unknown, revoked or expired key is refused (403)."""
 
     def authenticate(self, request):
         if request.method != "POST":
             return None
-        raw = request.POST.get("api_key") or request.query_params.get("api_key")
+        raw = request.POST.get("api_key")
         if not raw:
             return None
         api_key = api_key_active(raw=raw.strip())
@@ -163,22 +164,6 @@ class Open311KeyAuthentication(BaseAuthentication):
             )
         api_key_mark_used(api_key=api_key)
         return AnonymousUser(), api_key
-
-
-class Open311KeyScheme(OpenApiAuthenticationExtension):
-    target_class = Open311KeyAuthentication
-    name = "open311ApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "query",
-            "name": "api_key",
-            "description": (
-                "An Open311 client's key (`manage.py open311_key NAME`), sent as the `api_key` "
-                "form field of the POST (or in its query string)."
-            ),
-        }
 
 
 class MaySubmit(BasePermission):
@@ -195,17 +180,27 @@ class MaySubmit(BasePermission):
         return api_key.has_scope(SCOPE)
 
 
-class Open311Schema(openapi.AutoSchema):
-    """Open311 errors are GeoReport errors: no house-shaped 401 is added (a bad key is a 403)."""
+class Open311Schema(AutoSchema):
+    """Open311 errors are GeoReport errors: no house-shaped 401 is added (a bad key is a 403).
+    The api_key is a field of the POST's form (documented there), which no OpenAPI security
+    scheme can describe: the operations name none."""
+
+    def get_auth(self) -> list:
+        return []
 
     def _get_response_bodies(self, direction="response"):
+        # Skip the house schema's 401: its body is the house error shape, not GeoReport's.
         return openapi.AutoSchema._get_response_bodies(self, direction)
 
     def _format(self) -> str:
         return self.path.rsplit(".", 1)[-1]
 
     def get_operation_id(self) -> str:
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(self.view).__name__.removesuffix("View"))
+        name = re.sub(
+            r"(?<!^)(?=[A-Z])",
+            "_",
+            type(self.view).__name__.removeprefix("Open311").removesuffix("View"),
+        )
         action = "create" if self.method == "POST" else "get"
         return f"open311_{name.lower()}_{action}_{self._format()}"
 
@@ -243,7 +238,7 @@ def _errors(*codes: int) -> dict:
     return {code: ERRORS_SCHEMA for code in codes}
 
 
-class RequestOutput(serializers.Serializer):
+class Open311RequestOutput(serializers.Serializer):
     """One service request. Private and rejected complaints leave out their description, point,
     address, photos and notes (selectors.shows_details); the reporter is never in it."""
 
@@ -329,7 +324,7 @@ class RequestOutput(serializers.Serializer):
 # --- views -------------------------------------------------------------------------------
 
 
-class Open311View(APIView):
+class GeoReportView(APIView):
     """Anonymous reads in `.json` or `.xml` (the path's `format`), GeoReport errors."""
 
     authentication_classes: list = []
@@ -357,7 +352,7 @@ def check_jurisdiction(jurisdiction: str | None) -> None:
         )
 
 
-class DiscoveryView(Open311View):
+class Open311DiscoveryView(GeoReportView):
     """The service discovery document: which specification, where, in which formats."""
 
     xml_root = "discovery"
@@ -403,7 +398,7 @@ def _service(category) -> dict:
     }
 
 
-class ServiceOutput(serializers.Serializer):
+class Open311ServiceOutput(serializers.Serializer):
     service_code = serializers.CharField()
     service_name = serializers.CharField()
     description = serializers.CharField()
@@ -413,20 +408,20 @@ class ServiceOutput(serializers.Serializer):
     group = serializers.CharField()
 
 
-class ServiceListView(Open311View):
+class Open311ServiceListView(GeoReportView):
     """Every category that takes reports, as a GeoReport service, in the request's language."""
 
     xml_root, xml_item = "services", "service"
 
     @extend_schema(
-        responses={200: ServiceOutput(many=True), **_errors(404)},
+        responses={200: Open311ServiceOutput(many=True), **_errors(404)},
     )
     def get(self, request, format=None):
         categories = selectors.open311_services().select_related("organisation")
         return Response([_service(category) for category in categories])
 
 
-class ServiceDefinitionView(Open311View):
+class Open311ServiceDefinitionView(GeoReportView):
     """One service's attributes: the category's questions."""
 
     xml_root = "service_definition"
@@ -461,7 +456,7 @@ class ServiceDefinitionView(Open311View):
         return Response({"service_code": category.code, "attributes": attributes})
 
 
-class RequestsQuery(QueryInput):
+class Open311RequestsQuery(QueryInput):
     service_request_id = serializers.CharField(
         required=False,
         max_length=2000,
@@ -509,7 +504,7 @@ class RequestsQuery(QueryInput):
         return attrs
 
 
-class RequestsView(Open311View):
+class Open311RequestsView(GeoReportView):
     """GET: service requests, newest first (filters, `page`/`page_size`; a `Link: rel="next"`
     header when there are more). POST: a new request from a client holding an api_key."""
 
@@ -525,9 +520,8 @@ class RequestsView(Open311View):
         return [AnonRateThrottle()]
 
     class Input(serializers.Serializer):
-        api_key = serializers.CharField(
-            required=False, help_text="The client's Open311 key (required: 403 without)."
-        )
+        # Read by Open311KeyAuthentication before this runs (403 without it).
+        api_key = serializers.CharField(help_text="The client's Open311 key.")
         service_code = serializers.CharField(max_length=64)
         lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
         long = serializers.FloatField(required=False, min_value=-180, max_value=180)
@@ -577,11 +571,11 @@ class RequestsView(Open311View):
         token = serializers.CharField(help_text="For tokens/{token}: the id comes at once anyway.")
 
     @extend_schema(
-        parameters=[RequestsQuery],
-        responses={200: RequestOutput(many=True), **_errors(400, 404)},
+        parameters=[Open311RequestsQuery],
+        responses={200: Open311RequestOutput(many=True), **_errors(400, 404)},
     )
     def get(self, request, format=None):
-        query = RequestsQuery(data=request.query_params)
+        query = Open311RequestsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         page = selectors.open311_requests(
@@ -593,7 +587,7 @@ class RequestsView(Open311View):
             page=params["page"],
             page_size=params["page_size"],
         )
-        data = RequestOutput(page.complaints, many=True, context={"request": request}).data
+        data = Open311RequestOutput(page.complaints, many=True, context={"request": request}).data
         headers = {}
         if page.has_more:
             following = request.GET.copy()
@@ -616,7 +610,7 @@ class RequestsView(Open311View):
         raw = request.data
         answers = _answers(raw)
         fields = {k: v for k, v in raw.items() if not ATTRIBUTE_FIELD.match(k)}
-        serializer = self.Input(data=fields)
+        serializer = self.Input(data={**fields, "api_key": request.POST.get("api_key")})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         check_jurisdiction(data.get("jurisdiction_id"))
@@ -677,20 +671,22 @@ def _answers(raw) -> dict[str, list[str]]:
     return answers
 
 
-class RequestDetailView(Open311View):
+class Open311RequestDetailView(GeoReportView):
     """One service request, as a list of one (as the specification writes it)."""
 
     xml_root, xml_item = "service_requests", "request"
 
-    @extend_schema(responses={200: RequestOutput(many=True), **_errors(404)})
+    @extend_schema(responses={200: Open311RequestOutput(many=True), **_errors(404)})
     def get(self, request, service_request_id: str, format=None):
         complaint = selectors.open311_request(service_request_id=service_request_id)
         if complaint is None:
             raise exceptions.NotFound(_("There is no service request with this id."))
-        return Response(RequestOutput([complaint], many=True, context={"request": request}).data)
+        return Response(
+            Open311RequestOutput([complaint], many=True, context={"request": request}).data
+        )
 
 
-class TokenView(Open311View):
+class Open311TokenView(GeoReportView):
     """The service request a POST's token stands for. Ids are given at once, so every token
     has one."""
 

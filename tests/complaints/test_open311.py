@@ -258,11 +258,11 @@ def test_media_url_is_not_fetched_and_the_notice_says_so(client, key):
     assert Complaint.objects.get().photos.count() == 0
 
 
-def test_the_key_may_come_in_the_query_string(client, key):
+def test_a_key_in_the_query_string_is_not_read(client, key):
     form = tree_form(key)
     del form["api_key"]
     response = client.post(f"{BASE}/requests.json?api_key={key}", form)
-    assert response.status_code == 201
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -390,9 +390,7 @@ def test_bad_fields_are_400s_naming_the_field(client, key, change, field):
 
 
 def test_a_json_body_is_a_415(client, key):
-    response = client.post(
-        f"{BASE}/requests.json?api_key={key}", tree_form(key), content_type="application/json"
-    )
+    response = client.post(f"{BASE}/requests.json", tree_form(key), content_type="application/json")
     assert response.status_code == 415
     assert response.json()[0]["code"] == 415
 
