@@ -619,7 +619,11 @@ class Open311RequestsView(GeoReportView):
             raise serializers.ValidationError(
                 {"service_code": [_("There is no service with this code.")]}
             )
-        multi = {q.code for q in selectors.questions_of(category) if q.datatype == "multivaluelist"}
+        multi = {
+            q.code
+            for q in selectors.questions_of(category)
+            if q.datatype == Question.Datatype.MULTI
+        }
         answers = {
             code: (values if code in multi else values[-1]) for code, values in answers.items()
         }

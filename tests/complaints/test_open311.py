@@ -2,6 +2,7 @@
 formats, against real Jakarta (the bundled boundaries of Jakarta Pusat and Utara)."""
 
 import io
+import logging
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -761,3 +762,21 @@ def test_null_characters_are_refused_not_stored(client, key):
     assert response.json()[0]["description"].startswith("attribute[nomor-tiang]:")
     assert client.get(f"{BASE}/requests/a%00b.json").status_code == 404
     assert client.get(f"{BASE}/tokens/a%00b.xml").status_code == 404
+
+
+def test_no_contact_or_key_reaches_the_logs(client, key, caplog):
+    caplog.set_level(logging.INFO)
+    contact = {"first_name": "Ani", "email": "ani@example.id", "phone": "081234000111"}
+
+    assert post(client, **tree_form(key, **contact)).status_code == 201
+    assert post(client, **tree_form(key, lat="x", **contact)).status_code == 400
+    assert (
+        post(client, **tree_form(key, lat=OUTSIDE[0], long=OUTSIDE[1], **contact)).status_code
+        == 400
+    )
+    assert post(client, **tree_form("jaki_abc_def", **contact)).status_code == 403
+
+    logged = caplog.text
+    assert "/open311/v2/requests.json" in logged  # the 4xx lines are there, and only them
+    for secret in ("ani@example.id", "081234000111", key, key.rsplit("_", 1)[-1]):
+        assert secret not in logged
