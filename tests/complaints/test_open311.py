@@ -780,3 +780,28 @@ def test_no_contact_or_key_reaches_the_logs(client, key, caplog):
     assert "/open311/v2/requests.json" in logged  # the 4xx lines are there, and only them
     for secret in ("ani@example.id", "081234000111", key, key.rsplit("_", 1)[-1]):
         assert secret not in logged
+
+
+def test_a_key_over_its_rate_gets_a_429_georeport_error(client, db):
+    limited = api_key_create(name="Busy client", scopes=["open311:submit"], rate="1/min")
+
+    assert post(client, **tree_form(limited.plaintext)).status_code == 201
+    response = post(client, "xml", **tree_form(limited.plaintext))
+
+    assert response.status_code == 429
+    assert errors(response, "xml")[0]["code"] == "429"
+    assert int(response["Retry-After"]) > 0
+    assert Complaint.objects.count() == 1
+
+
+@pytest.mark.parametrize("viewer", ["resident", "other_kota_officer", "triage_officer"])
+def test_a_signed_in_viewer_reads_what_anyone_reads(cast, viewer):
+    """Open311 is anonymous: a token neither opens a private complaint to its reporter nor
+    to staff here (they have the app and the admin)."""
+    factories.complaint(reporter=cast.resident, description="Rahasia warga.")
+    anonymous = requests_of(Client())
+
+    signed_in = cast.client(getattr(cast, viewer)).get(f"{BASE}/requests.json").json()
+
+    assert signed_in == anonymous
+    assert signed_in[0]["description"] == ""
