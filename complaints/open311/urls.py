@@ -3,7 +3,7 @@ paths rather than a `{format}` suffix, which schema generators leave out)."""
 
 from django.urls import path, re_path
 
-from complaints.open311 import views
+from complaints.open311 import formats, views
 
 ROUTES = [
     ("discovery", views.Open311DiscoveryView, "open311-discovery"),
@@ -19,4 +19,4 @@ urlpatterns = [
     for route, view, name in ROUTES
     for fmt in views.FORMATS
 ]
-urlpatterns += [re_path(r"^(?P<path>.*)$", views.not_found)]
+urlpatterns += [re_path(r"^(?P<path>.*)$", formats.not_found)]

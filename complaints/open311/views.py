@@ -5,46 +5,38 @@ of `formats`. Errors leave as GeoReport errors, `[{"code": 400, "description": "
 
 from __future__ import annotations
 
-import logging
 import re
-from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import FormParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from complaints.models import DESCRIPTION_MAX, Complaint, Question
 from complaints.open311 import selectors
-from complaints.open311.formats import Open311JSONRenderer, Open311XMLRenderer, xml_document
+from complaints.open311.formats import (
+    Open311JSONRenderer,
+    Open311XMLRenderer,
+    error_responses,
+    exception_handler,
+)
+from complaints.open311.permissions import MaySubmit, Open311KeyAuthentication
 from complaints.services import InvalidAnswers, complaint_submit
-from jaki.api import IDEMPOTENCY_KEY_PARAMETER, TOO_LARGE, PayloadTooLarge, QueryInput, idempotent
+from jaki.api import IDEMPOTENCY_KEY_PARAMETER, QueryInput, idempotent
 from jaki.apikeys.models import ApiKey
-from jaki.apikeys.selectors import api_key_active
-from jaki.apikeys.services import api_key_mark_used
 from jaki.apikeys.throttles import ApiKeyRateThrottle
 from jaki.media.selectors import media_url
 from jaki.parsers import MultiPartParser
 from jaki.schema import AutoSchema
 
-logger = logging.getLogger(__name__)
-
-SCOPE = "open311:submit"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The date the published service list or this endpoint last changed in a way clients see.
 CHANGESET = "2026-12-07T00:00:00+07:00"
@@ -68,116 +60,6 @@ DATATYPE_DESCRIPTIONS = {
 NO_MEDIA = gettext_lazy(
     "media_url is not fetched: photos reach a complaint through the JAKI app only."
 )
-
-
-# --- errors ------------------------------------------------------------------------------
-
-
-def _messages(detail: Any, prefix: str = "") -> list[str]:
-    if isinstance(detail, dict):
-        found = []
-        for key, value in detail.items():
-            if key == "answers" and isinstance(value, dict):
-                for code, inner in value.items():
-                    found += _messages(inner, f"attribute[{code}]")
-            elif key in ("non_field_errors", "detail"):
-                found += _messages(value, prefix)
-            else:
-                found += _messages(value, f"{prefix}.{key}" if prefix else key)
-        return found
-    if isinstance(detail, list):
-        return [m for value in detail for m in _messages(value, prefix)]
-    message = force_str(detail)
-    return [f"{prefix}: {message}" if prefix else message]
-
-
-def open311_errors(status_code: int, messages: list[str]) -> list[dict]:
-    return [{"code": status_code, "description": message} for message in messages]
-
-
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Every error of these views as a GeoReport error list, with its HTTP status."""
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("Not found."))
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, TOO_LARGE):
-        exc = PayloadTooLarge()
-    headers = {}
-    if not isinstance(exc, exceptions.APIException):
-        if settings.DEBUG:
-            return None
-        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
-        code = status.HTTP_500_INTERNAL_SERVER_ERROR
-        return Response(
-            open311_errors(code, [_("Something went wrong on our side. Please try again.")]),
-            status=code,
-        )
-    code = exc.status_code
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        code = status.HTTP_403_FORBIDDEN  # GeoReport v2 answers a missing or bad api_key so
-    if isinstance(exc, exceptions.Throttled):
-        messages = [_("Too many requests. Try again later.")]
-        if exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait))
-    elif isinstance(exc, exceptions.MethodNotAllowed):
-        messages = [
-            _("This address does not accept %(method)s.") % {"method": context["request"].method}
-        ]
-    elif isinstance(exc, exceptions.UnsupportedMediaType):
-        messages = [_("Send the request as a form (application/x-www-form-urlencoded).")]
-    else:
-        messages = _messages(exc.detail) or [force_str(exc.default_detail)]
-    return Response(open311_errors(code, messages), status=code, headers=headers)
-
-
-def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
-    """Any other address under /open311/v2/: a GeoReport 404, in JSON for a `.json` path and
-    in XML (the required format) otherwise."""
-    errors = open311_errors(404, [_("There is no such Open311 resource.")])
-    if path.endswith(".json"):
-        return JsonResponse(
-            errors, status=404, safe=False, json_dumps_params={"ensure_ascii": False}
-        )
-    body = xml_document(errors, root="errors", item="error")
-    return HttpResponse(body, status=404, content_type="text/xml; charset=utf-8")
-
-
-# --- the api_key -------------------------------------------------------------------------
-
-
-class Open311KeyAuthentication(BaseAuthentication):
-    """The GeoReport v2 `api_key` of a POST, a form field; GETs are anonymous and carry none.
-    Not the query string: a key there would be written to every access log on its way. An
-    unknown, revoked or expired key is refused (403)."""
-
-    def authenticate(self, request):
-        if request.method != "POST":
-            return None
-        raw = request.POST.get("api_key")
-        if not raw:
-            return None
-        api_key = api_key_active(raw=raw.strip())
-        if api_key is None:
-            raise exceptions.AuthenticationFailed(
-                _("The api_key is not valid, has expired or was revoked.")
-            )
-        api_key_mark_used(api_key=api_key)
-        return AnonymousUser(), api_key
-
-
-class MaySubmit(BasePermission):
-    """Reads are open to anyone; a POST needs a key with the `open311:submit` scope."""
-
-    message = gettext_lazy("This api_key may not submit service requests.")
-
-    def has_permission(self, request, view) -> bool:
-        if request.method != "POST":
-            return True
-        api_key = request.auth
-        if not isinstance(api_key, ApiKey):
-            raise exceptions.NotAuthenticated(_("Send an api_key to submit a service request."))
-        return api_key.has_scope(SCOPE)
 
 
 class Open311Schema(AutoSchema):
@@ -218,24 +100,6 @@ class Open311Schema(AutoSchema):
 
 def _local(value) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
-
-
-# A raw schema: drf-spectacular writes `many=True` as an array for 2xx responses only.
-ERRORS_SCHEMA = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {
-            "code": {"type": "integer", "description": "The HTTP status: 400, 403, 404, …"},
-            "description": {"type": "string"},
-        },
-        "required": ["code", "description"],
-    },
-}
-
-
-def _errors(*codes: int) -> dict:
-    return {code: ERRORS_SCHEMA for code in codes}
 
 
 class Open311RequestOutput(serializers.Serializer):
@@ -363,7 +227,7 @@ class Open311DiscoveryView(GeoReportView):
         key_service = serializers.CharField()
         endpoints = serializers.ListField(child=serializers.DictField())
 
-    @extend_schema(responses={200: Output, **_errors(404)})
+    @extend_schema(responses={200: Output, **error_responses(404)})
     def get(self, request, format=None):
         url = request.build_absolute_uri(reverse("open311-discovery-xml"))
         return Response(
@@ -414,7 +278,7 @@ class Open311ServiceListView(GeoReportView):
     xml_root, xml_item = "services", "service"
 
     @extend_schema(
-        responses={200: Open311ServiceOutput(many=True), **_errors(404)},
+        responses={200: Open311ServiceOutput(many=True), **error_responses(404)},
     )
     def get(self, request, format=None):
         categories = selectors.open311_services().select_related("organisation")
@@ -430,7 +294,7 @@ class Open311ServiceDefinitionView(GeoReportView):
         service_code = serializers.CharField()
         attributes = serializers.ListField(child=serializers.DictField())
 
-    @extend_schema(responses={200: Output, **_errors(404)})
+    @extend_schema(responses={200: Output, **error_responses(404)})
     def get(self, request, service_code: str, format=None):
         category = selectors.open311_service(code=service_code)
         if category is None:
@@ -572,7 +436,7 @@ class Open311RequestsView(GeoReportView):
 
     @extend_schema(
         parameters=[Open311RequestsQuery],
-        responses={200: Open311RequestOutput(many=True), **_errors(400, 404)},
+        responses={200: Open311RequestOutput(many=True), **error_responses(400, 404)},
     )
     def get(self, request, format=None):
         query = Open311RequestsQuery(data=request.query_params)
@@ -599,7 +463,7 @@ class Open311RequestsView(GeoReportView):
     @extend_schema(
         request={"application/x-www-form-urlencoded": Input},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: CreatedOutput(many=True), **_errors(400, 403, 404, 415, 429)},
+        responses={201: CreatedOutput(many=True), **error_responses(400, 403, 404, 415, 429)},
         description=(
             "Answers to the service's attributes as `attribute[code]=value` fields (repeat "
             "`attribute[code][]=key` for a multivaluelist)."
@@ -680,7 +544,7 @@ class Open311RequestDetailView(GeoReportView):
 
     xml_root, xml_item = "service_requests", "request"
 
-    @extend_schema(responses={200: Open311RequestOutput(many=True), **_errors(404)})
+    @extend_schema(responses={200: Open311RequestOutput(many=True), **error_responses(404)})
     def get(self, request, service_request_id: str, format=None):
         complaint = selectors.open311_request(service_request_id=service_request_id)
         if complaint is None:
@@ -700,7 +564,7 @@ class Open311TokenView(GeoReportView):
         service_request_id = serializers.CharField()
         token = serializers.CharField()
 
-    @extend_schema(responses={200: Output(many=True), **_errors(404)})
+    @extend_schema(responses={200: Output(many=True), **error_responses(404)})
     def get(self, request, token: str, format=None):
         complaint = selectors.open311_request_for_token(token=token)
         if complaint is None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from complaints.open311.views import SCOPE
+from complaints.open311.permissions import SCOPE
 from jaki.apikeys.services import api_key_create
 
 
