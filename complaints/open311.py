@@ -1,3 +1,0 @@
-"""Open311 GeoReport v2 at /open311/v2/ (JSON and XML)."""
-
-urlpatterns: list = []
