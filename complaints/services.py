@@ -183,6 +183,8 @@ def _answer(question: Question, value: Any) -> Any:
         limit = 255 if kind == Question.Datatype.STRING else 4000
         if not isinstance(value, str) or len(value) > limit:
             raise ValueError(_("Send text of at most %(limit)d characters.") % {"limit": limit})
+        if "\x00" in value:  # PostgreSQL's jsonb cannot hold it
+            raise ValueError(_("Text may not contain NUL characters."))
         return value
     if kind == Question.Datatype.NUMBER:
         try:

@@ -85,6 +85,13 @@ def test_it_checks_answers_against_the_categorys_questions(cast):
     assert complaint.answers == {"menghalangi-jalan": "ya"}
 
 
+def test_a_text_answer_with_a_nul_character_is_refused_not_a_database_error(cast):
+    with pytest.raises(services.InvalidAnswers):
+        factories.complaint(
+            reporter=cast.resident, code="lampu-jalan", answers={"nomor-tiang": "A\x0012"}
+        )
+
+
 def walk(complaint, actor, *moves, **kwargs):
     for to in moves:
         complaint = services.complaint_transition(
