@@ -437,7 +437,7 @@ class SupportView(APIView):
         parameters=[COMPLAINT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: inline_serializer("SupportCount", {"support_count": serializers.IntegerField()}),
-            **error_responses(401, 404, 409, 422),
+            **error_responses(400, 401, 404, 409, 422),
         },
         summary="Support a complaint (me too)",
         description=(

@@ -19,4 +19,4 @@ urlpatterns = [
     for route, view, name in ROUTES
     for fmt in views.FORMATS
 ]
-urlpatterns += [re_path(r"^(?P<path>.*)$", formats.not_found)]
+urlpatterns += [re_path(r"^(?P<path>(?s:.*))$", formats.not_found)]

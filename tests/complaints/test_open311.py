@@ -805,3 +805,10 @@ def test_a_signed_in_viewer_reads_what_anyone_reads(cast, viewer):
 
     assert signed_in == anonymous
     assert signed_in[0]["description"] == ""
+
+
+def test_an_address_with_control_characters_is_still_a_georeport_404(client):
+    response = client.get("/open311/v2/services/%C3%B0%22%5E%0A%10.xml")
+
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("text/html")
