@@ -1,38 +1,31 @@
 """Who may do what through Open311: anyone reads; a POST needs a client's api_key with the
 `open311:submit` scope, sent as the GeoReport v2 `api_key` form field."""
 
-from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
+from jaki.apikeys.authentication import ApiKeyAuthentication
 from jaki.apikeys.models import ApiKey
-from jaki.apikeys.selectors import api_key_active
-from jaki.apikeys.services import api_key_mark_used
 
 SCOPE = "open311:submit"
 
 
-class Open311KeyAuthentication(BaseAuthentication):
+class Open311KeyAuthentication(ApiKeyAuthentication):
     """The GeoReport v2 `api_key` of a POST, a form field; GETs are anonymous and carry none.
     Not the query string: a key there would be written to every access log on its way. An
-    unknown, revoked or expired key is refused (403)."""
+    unknown, revoked or expired key is refused (403: no WWW-Authenticate scheme to name)."""
 
-    def authenticate(self, request):
+    invalid_message = gettext_lazy("The api_key is not valid, has expired or was revoked.")
+
+    def raw_key(self, request) -> str | None:
         if request.method != "POST":
             return None
-        raw = request.POST.get("api_key")
-        if not raw:
-            return None
-        api_key = api_key_active(raw=raw.strip())
-        if api_key is None:
-            raise exceptions.AuthenticationFailed(
-                _("The api_key is not valid, has expired or was revoked.")
-            )
-        api_key_mark_used(api_key=api_key)
-        return AnonymousUser(), api_key
+        return request.POST.get("api_key") or None
+
+    def authenticate_header(self, request) -> None:
+        return None
 
 
 class MaySubmit(BasePermission):

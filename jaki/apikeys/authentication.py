@@ -24,17 +24,23 @@ HEADER = "X-Api-Key"
 
 class ApiKeyAuthentication(BaseAuthentication):
     """No header: not this scheme (None). A header naming no active key: 401, whatever the
-    reason (unknown, garbled, revoked, expired), so a caller learns nothing about other keys."""
+    reason (unknown, garbled, revoked, expired), so a caller learns nothing about other keys.
+
+    A protocol that carries its key elsewhere (Open311's `api_key` form field) subclasses and
+    overrides `raw_key` (and `invalid_message`)."""
+
+    invalid_message = _("The API key is not valid, has expired or was revoked.")
+
+    def raw_key(self, request) -> str | None:
+        return request.headers.get(HEADER)
 
     def authenticate(self, request):
-        raw = request.headers.get(HEADER)
+        raw = self.raw_key(request)
         if raw is None:
             return None
         api_key = api_key_active(raw=raw.strip())
         if api_key is None:
-            raise exceptions.AuthenticationFailed(
-                _("The API key is not valid, has expired or was revoked.")
-            )
+            raise exceptions.AuthenticationFailed(self.invalid_message)
         api_key_mark_used(api_key=api_key)
         return AnonymousUser(), api_key
 
