@@ -470,3 +470,7 @@ class ResponseTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def text_in(self, language: str) -> str:
+        """The reply in the reporter's language, Indonesian when it has no English."""
+        return self.text_en if language == "en" and self.text_en else self.text_id

@@ -3,11 +3,21 @@ list can never hold someone else's private report."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from datetime import datetime
+
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from complaints import permissions
-from complaints.models import OPEN_STATUSES, Category, Complaint, Event, Question, Status
+from complaints.models import (
+    OPEN_STATUSES,
+    Category,
+    Complaint,
+    Event,
+    Question,
+    ResponseTemplate,
+    Status,
+)
 from jaki.regions.selectors import nearby
 
 SIMILAR_RADIUS_M = 250  # FixMyStreet's default: suggest supporting one of these instead
@@ -84,6 +94,41 @@ def complaints_for_staff(*, user) -> QuerySet[Complaint]:
     return permissions.visible_to_staff(Complaint.objects.all(), user)
 
 
+def overdue_filter(now: datetime) -> Q:
+    """The clock that runs now has passed: coordination while submitted, resolution after."""
+    return Q(status=Status.SUBMITTED, coordination_due_at__lt=now) | Q(
+        status__in=OPEN_STATUSES[1:], resolution_due_at__lt=now
+    )
+
+
+def complaints_for_triage(*, user) -> QuerySet[Complaint]:
+    """The admin's work list: what `user` may see as staff, with what a row shows in a
+    constant number of queries (category, offices, regions without their boundaries, photos)
+    and `due`, the deadline that runs now, to sort by."""
+    return (
+        complaints_for_staff(user=user)
+        .select_related("category", "organisation", "office", "kelurahan", "kecamatan", "kota")
+        .defer(*_NO_BOUNDARIES)
+        .prefetch_related("photos")
+        .annotate(
+            due=Case(
+                When(status=Status.SUBMITTED, then=F("coordination_due_at")),
+                When(status__in=OPEN_STATUSES[1:], then=F("resolution_due_at")),
+                default=None,
+            )
+        )
+    )
+
+
+def response_templates_for(*, complaint: Complaint) -> QuerySet[ResponseTemplate]:
+    """The active replies that fit a complaint: its category's or every category's."""
+    return (
+        ResponseTemplate.objects.filter(is_active=True)
+        .filter(Q(category__isnull=True) | Q(category_id=complaint.category_id))
+        .order_by("status", "title")
+    )
+
+
 def complaint_visible(*, public_id, user) -> Complaint | None:
     """The complaint if `user` may see it: anyone a public one, the reporter theirs, staff what
     is in their scope; None otherwise (a 404, so ids cannot be probed)."""
@@ -137,11 +182,8 @@ def complaint_timeline(*, complaint: Complaint, staff: bool) -> QuerySet[Event]:
 def complaint_counts(*, user) -> dict:
     """The dashboard: counts by status, and open/overdue per organisation and per kota, within
     what the user may see."""
-    now = timezone.now()
     queryset = complaints_for_staff(user=user)
-    overdue = Q(status=Status.SUBMITTED, coordination_due_at__lt=now) | Q(
-        status__in=OPEN_STATUSES[1:], resolution_due_at__lt=now
-    )
+    overdue = overdue_filter(timezone.now())
     by_status = dict(
         queryset.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )

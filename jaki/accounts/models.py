@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jaki.accounts.phones import mask_phone
+
 
 class Role(models.TextChoices):
     """Staff roles; each is a Django group of the same name, made by a data migration."""
@@ -127,10 +129,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def masked_phone(self) -> str:
-        """+62812****5678: enough for staff to tell people apart, not enough to call them."""
-        if not self.phone:
-            return ""
-        return f"{self.phone[:6]}{'*' * (len(self.phone) - 10)}{self.phone[-4:]}"
+        """+62812****5678 (`mask_phone`), for lists and logs."""
+        return mask_phone(self.phone or "")
 
 
 class OTPCode(models.Model):

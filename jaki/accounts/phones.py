@@ -24,6 +24,15 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def mask_phone(phone: str) -> str:
+    """+62812****5678: enough for staff to tell people apart, not enough to call them. A
+    short or odd contact number (an Open311 client's) keeps only its last two digits."""
+    phone = (phone or "").strip()
+    if len(phone) > 10:
+        return f"{phone[:6]}{'*' * (len(phone) - 10)}{phone[-4:]}"
+    return f"{'*' * max(len(phone) - 2, 0)}{phone[-2:]}" if phone else ""
+
+
 # Login codes go only where SMS pumping cannot earn anyone money: Indonesian mobile numbers.
 CODE_REGION = "ID"
 
