@@ -7,6 +7,7 @@ and the secrets; nothing secret has a production default.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +126,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker, channel layer ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+CHANNEL_LAYER_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -133,15 +138,40 @@ if REDIS_URL:
             "KEY_PREFIX": "jaki",
         }
     }
+    # The live feed's layer (README: the live feed at city scale). `pubsub`: a group message is
+    # one PUBLISH that each ws process fans out to its own sockets, groups live in the process
+    # (they never expire while a socket is open) and each process holds two Redis connections.
+    # `core`: channels-redis's original layer, one sorted set per group, kept for comparison
+    # (bench/live_feed.py measures both) and as a fallback.
+    CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
+    if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
+        raise environ.ImproperlyConfigured(
+            f"CHANNEL_LAYER must be one of {sorted(CHANNEL_LAYER_BACKENDS)}, not {CHANNEL_LAYER!r}."
+        )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "jaki:ws"},
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
+            # Pub/sub channels are server-wide, blind to the database number: the prefix names
+            # the database, so two sites sharing a Redis server never hear each other's events.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str(
+                    "CHANNEL_LAYER_PREFIX",
+                    default=f"jaki:ws:{urlsplit(REDIS_URL).path.strip('/') or '0'}:",
+                ),
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYER = "memory"  # one process: `make run`, tests without Redis
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Its groups expire after a day by default; a feed must stay in them while it is open.
+            "CONFIG": {"group_expiry": 10 * 365 * 86400},
+        }
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None

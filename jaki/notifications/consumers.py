@@ -26,11 +26,15 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=UNAUTHORISED)
             return
-        self.feed_groups = [services.user_feed_group(user.public_id), services.PUBLIC_FEED_GROUP]
+        self.feed_groups = [services.user_feed_group(user.public_id)]
         if self.scope.get("session"):
             self.feed_groups.append(services.session_feed_group(self.scope["session"]))
         for group in self.feed_groups:
             await self.channel_layer.group_add(group, self.channel_name)
+        # Public events come through the process's relay (services.PublicFeedRelay), in it
+        # before the handshake is accepted so that an open feed never misses one.
+        await services.public_feed_join(self, self.send_public)
+        self.accepted = True  # with no await between: the accept goes out first
         await self.accept()
         # The socket is worth no more than the token that opened it: when the token expires the
         # app reconnects with a fresh one (4401 says so).
@@ -41,7 +45,12 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         await asyncio.sleep(max(0.0, exp - time.time()))
         await self.close(code=UNAUTHORISED)
 
+    async def send_public(self, text: str) -> None:
+        if getattr(self, "accepted", False):
+            await self.send(text_data=text)
+
     async def disconnect(self, code: int) -> None:
+        services.public_feed_leave(self)
         if getattr(self, "expiry", None) is not None:
             self.expiry.cancel()
         for group in getattr(self, "feed_groups", []):

@@ -166,7 +166,10 @@ def test_a_resident_with_two_phones_gets_the_event_on_both(resident):
 async def group_size(group: str) -> int:
     """How many channels a group holds, read from whichever layer is configured."""
     layer = get_channel_layer()
-    if hasattr(layer, "groups"):  # the in-memory layer
+    if settings.CHANNEL_LAYER == "pubsub":  # groups live in the process, per event loop
+        loop_layer = layer._get_layer()
+        return len(loop_layer.groups.get(loop_layer._get_group_channel_name(group), ()))
+    if settings.CHANNEL_LAYER == "memory":
         return len(layer.groups.get(group, {}))
     connection = layer.connection(layer.consistent_hash(group))
     return await connection.zcard(layer._group_key(group))
@@ -176,12 +179,12 @@ def test_a_closed_feed_leaves_its_groups(resident):
     own_group = services.user_feed_group(resident.public_id)
 
     async def run():
-        public_before = await group_size(services.PUBLIC_FEED_GROUP)
+        public_before = services.public_feed_size()
         communicator = feed(token_of(resident))
         assert (await communicator.connect())[0]
-        joined = (await group_size(own_group), await group_size(services.PUBLIC_FEED_GROUP))
+        joined = (await group_size(own_group), services.public_feed_size())
         await communicator.disconnect()
-        left = (await group_size(own_group), await group_size(services.PUBLIC_FEED_GROUP))
+        left = (await group_size(own_group), services.public_feed_size())
         return public_before, joined, left
 
     public_before, joined, left = async_to_sync(run)()
@@ -246,7 +249,9 @@ def test_a_notification_to_a_resident_reaches_their_open_feed_after_commit(resid
 
 @pytest.mark.redis
 def test_the_feed_runs_over_the_redis_channel_layer(resident):
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == (
+        "channels_redis.pubsub.RedisPubSubChannelLayer"
+    )
     event = {"type": "notification", "id": "over-redis"}
 
     async def run():
@@ -330,3 +335,24 @@ def test_a_feed_closes_when_its_token_expires(resident):
     message = async_to_sync(run)()
 
     assert (message["type"], message["code"]) == ("websocket.close", REFUSED)
+
+
+def test_an_open_feed_stays_in_its_groups_for_days(resident, time_machine):
+    """channels-redis's core layer and the in-memory one drop a group member a day after it
+    joined (group_expiry); a feed open that long must still hear public events."""
+    time_machine.move_to("2026-12-01 10:00 +07:00", tick=False)
+    token = AccessToken.for_user(resident)
+    token.set_exp(lifetime=timedelta(days=3))
+
+    async def run():
+        communicator = feed(f"token={token}")
+        assert (await communicator.connect())[0]
+        time_machine.shift(timedelta(days=2))
+        await get_channel_layer().group_send(
+            services.PUBLIC_FEED_GROUP, {"type": "feed.event", "event": FLOOD}
+        )
+        received = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return received
+
+    assert async_to_sync(run)() == FLOOD

@@ -1,13 +1,20 @@
 """The live feed as phones and browsers reach it: a real websocket client against the running
 ASGI server (tests/servers.py)."""
 
+import asyncio
+import json
+import uuid
 from datetime import timedelta
 
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from jaki.accounts.models import Session
+from jaki.accounts.selectors import SESSION_CLAIM
+from jaki.notifications import services
 from tests.accounts.factories import UserFactory
+from tests.servers import run_procfile_process
 
 pytestmark = pytest.mark.postgres
 
@@ -65,3 +72,89 @@ def test_a_logged_out_sessions_access_token_is_refused(asgi_server):
 
     with asgi_server.websocket(f"/ws/feed/?token={tokens['access']}") as again:
         assert close_code(again) == REFUSED
+
+
+def signed_in_phones(residents: int, phones_each: int = 2) -> list[tuple[str, str]]:
+    """(access token, resident's public id hex) for each phone: a session per phone."""
+    phones = []
+    for _ in range(residents):
+        user = UserFactory()
+        for session in Session.objects.bulk_create(
+            [Session(user=user, refresh_jti=uuid.uuid4().hex) for _ in range(phones_each)]
+        ):
+            token = AccessToken.for_user(user)
+            token[SESSION_CLAIM] = str(session.public_id)
+            phones.append((str(token), user.public_id.hex))
+    return phones
+
+
+async def open_all_at_once(url: str, phones: list[tuple[str, str]]) -> list:
+    """Every handshake started together, as phones do when a warning goes out; failures kept."""
+    from websockets.asyncio.client import connect
+
+    return await asyncio.gather(
+        *(
+            connect(f"{url}/ws/feed/?token={token}", proxy=None, open_timeout=30)
+            for token, _ in phones
+        ),
+        return_exceptions=True,
+    )
+
+
+async def next_event(ws) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+
+
+@pytest.mark.redis
+def test_a_burst_of_connects_to_the_ws_processes_all_open_and_a_broadcast_reaches_every_one(
+    transactional_db, tmp_path
+):
+    phones = signed_in_phones(100)  # 200 sockets over deploy's two ws processes
+    warning = {"type": "alert", "id": "burst-1", "headline": "Banjir di Gambir"}
+
+    async def run():
+        with run_procfile_process("ws", tmp_path / "ws.log") as ws_server:
+            sockets = await open_all_at_once(ws_server.ws_url, phones)
+            failed = [s for s in sockets if isinstance(s, BaseException)]
+            opened = [s for s in sockets if not isinstance(s, BaseException)]
+            await asyncio.to_thread(services.feed_broadcast_public, event=warning)
+            received = await asyncio.gather(*(next_event(ws) for ws in opened))
+            for ws in opened:
+                await ws.close()
+            return failed, received
+
+    failed, received = asyncio.run(run())
+
+    assert failed == []
+    assert received == [warning] * len(phones)
+
+
+@pytest.mark.redis
+def test_a_residents_events_reach_each_of_their_phones_on_any_ws_process_and_nobody_else(
+    transactional_db, tmp_path
+):
+    phones = signed_in_phones(10, phones_each=3)
+
+    async def run():
+        with run_procfile_process("ws", tmp_path / "ws.log") as ws_server:
+            sockets = await open_all_at_once(ws_server.ws_url, phones)
+            await asyncio.to_thread(
+                services.feed_send_to_users,
+                [
+                    (uuid.UUID(hex=user), {"type": "notification", "id": user})
+                    for user in {user for _, user in phones}
+                ],
+            )
+            received = await asyncio.gather(*(next_event(ws) for ws in sockets))
+            idle = await asyncio.gather(
+                *(asyncio.wait_for(ws.recv(), timeout=0.3) for ws in sockets),
+                return_exceptions=True,
+            )
+            for ws in sockets:
+                await ws.close()
+            return received, idle
+
+    received, idle = asyncio.run(run())
+
+    assert [event["id"] for event in received] == [user for _, user in phones]
+    assert all(isinstance(nothing, TimeoutError) for nothing in idle)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import threading
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import async_to_sync
@@ -18,6 +21,11 @@ from jaki.notifications.services.errors import InvalidNotification
 
 PUBLIC_FEED_GROUP = "feed.public"
 LAYER_SEND_TIMEOUT = 5  # seconds; a layer that is down fails the send, never hangs a request
+# The relay re-joins the public group this often: channels-redis's core layer drops a member a
+# day after it joined (the pub/sub and in-memory layers as configured never do).
+RELAY_REJOIN_SECONDS = 3600
+
+logger = logging.getLogger(__name__)
 
 _loop_lock = threading.Lock()
 _loop: tuple[int, asyncio.AbstractEventLoop] | None = None
@@ -157,3 +165,85 @@ def inbox_mark_read(*, user, item: InboxItem) -> None:
 
 def inbox_mark_all_read(*, user) -> int:
     return InboxItem.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+class PublicFeedRelay:
+    """The open feeds of one event loop (a ws process), reached by one group member.
+
+    A public event goes to every open socket. Each feed joining the group itself costs a Redis
+    subscription per socket, and each delivery a trip through the Channels consumer machinery
+    (a queue, a new task, a decode, a JSON encode): about 0.35 ms of CPU a socket, so a warning
+    to 10,000 sockets took 3.5 s of CPU and the busy ws worker was killed by uvicorn's health
+    check with all its sockets (bench/live_feed.py). Here one channel per process is in the
+    group; the event is encoded once and written to every feed, each send in its own task so
+    that a slow phone only slows itself.
+    """
+
+    def __init__(self) -> None:
+        self.feeds: dict[object, Callable[[str], Awaitable]] = {}
+        self.ready = asyncio.Event()
+        self.task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        layer = get_channel_layer()
+        while True:
+            try:
+                channel = await layer.new_channel()
+                await layer.group_add(PUBLIC_FEED_GROUP, channel)
+                self.ready.set()
+                receiving = asyncio.ensure_future(layer.receive(channel))
+                while True:
+                    done, _ = await asyncio.wait({receiving}, timeout=RELAY_REJOIN_SECONDS)
+                    if not done:
+                        await layer.group_add(PUBLIC_FEED_GROUP, channel)
+                        continue
+                    message = receiving.result()
+                    receiving = asyncio.ensure_future(layer.receive(channel))
+                    self.fan_out(json.dumps(message["event"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Redis away: the feeds stay open (the inbox keeps what they miss) and the relay
+                # joins again once the layer answers.
+                logger.exception("The public feed relay lost its channel layer; joining again")
+                await asyncio.sleep(1)
+
+    def fan_out(self, text: str) -> None:
+        for send in list(self.feeds.values()):
+            asyncio.ensure_future(send(text)).add_done_callback(_ignore_closed)
+
+
+def _ignore_closed(task: asyncio.Future) -> None:
+    # A socket that closed while the event was on its way: its disconnect removes it.
+    if not task.cancelled():
+        task.exception()
+
+
+_relays: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _relay() -> PublicFeedRelay:
+    loop = asyncio.get_running_loop()
+    relay = _relays.get(loop)
+    if relay is None or relay.task.done():
+        relay = _relays[loop] = PublicFeedRelay()
+    return relay
+
+
+async def public_feed_join(key: object, send: Callable[[str], Awaitable]) -> None:
+    """From now on this feed (`send(text)`) receives every public event, until it leaves."""
+    relay = _relay()
+    await relay.ready.wait()
+    relay.feeds[key] = send
+
+
+def public_feed_leave(key: object) -> None:
+    relay = _relays.get(asyncio.get_running_loop())
+    if relay is not None:
+        relay.feeds.pop(key, None)
+
+
+def public_feed_size() -> int:
+    """Open feeds of this event loop that public events reach."""
+    relay = _relays.get(asyncio.get_running_loop())
+    return len(relay.feeds) if relay is not None else 0
