@@ -108,7 +108,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # DATABASE_POOL_MAX_SIZE.
 WEB_THREADS = env.int("WEB_THREADS", default=4)
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+# How long a request waits for a pooled connection: past it, a 503 (PostgreSQL down or the pool
+# exhausted) beats holding a phone's request.
+DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A connection PostgreSQL closed (a restart) is found and replaced before it is used:
+    # Django pings persistent ones, and the pool checks each one it hands out.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASE_POOL_MAX_SIZE:
         # psycopg's pool, shared by the process's threads (deploy/Procfile `web:` and `ws:`);
@@ -117,7 +122,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": 10,
+            "timeout": DATABASE_POOL_TIMEOUT,
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -128,9 +133,15 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis, answering from process memory while Redis is down (jaki/cache.py).
+            "BACKEND": "jaki.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "jaki",
+            "OPTIONS": {
+                # A Redis that hangs must not hold a request for long.
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+            },
         }
     }
     CHANNEL_LAYERS = {
@@ -142,6 +153,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# While Redis is down the cache tries it again every CACHE_RETRY_SECONDS (jaki/cache.py); an
+# answer refused for a dependency's fault (503) tells clients to come back after
+# UNAVAILABLE_RETRY_AFTER_SECONDS.
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("UNAVAILABLE_RETRY_AFTER_SECONDS", default=10)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
