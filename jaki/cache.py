@@ -135,6 +135,15 @@ class ResilientRedisCache(RedisCache):
         getattr(self._fallback, name)(*args, **kwargs)  # nothing stale here either
         return result
 
+    def ping(self) -> None:
+        """Redis itself answers (readiness and `doctor` ask Redis, never the fallback)."""
+        try:
+            self.client.get_client(write=True).ping()
+        except REDIS_FAULTS as exc:
+            self._went_down(exc)
+            raise
+        self._came_back()
+
     # Reads and ordinary writes degrade to this process's memory.
     def get(self, *args: Any, **kwargs: Any) -> Any:
         return self._degrading("get", *args, **kwargs)

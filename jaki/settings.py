@@ -364,8 +364,10 @@ PUSH_BACKEND = env.str("PUSH_BACKEND", default="firebase" if FIREBASE_CREDENTIAL
 PUSH_SEND_CONCURRENCY = env.int("PUSH_SEND_CONCURRENCY", default=64)
 PUSH_CHUNK_SIZE = env.int("PUSH_CHUNK_SIZE", default=500)
 PUSH_HTTP_TIMEOUT_SECONDS = env.float("PUSH_HTTP_TIMEOUT_SECONDS", default=10.0)
-PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=6)
-PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=2.0)
+# 10 tries 5 s apart doubling (half to all of each step) wait 15 to 30 minutes in all: a 10-minute
+# FCM outage is ridden out (tests/faults/test_fcm_outage.py).
+PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=10)
+PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=5.0)
 PUSH_RETRY_MAX_SECONDS = env.float("PUSH_RETRY_MAX_SECONDS", default=600.0)
 # A delivery still "sending" this long after its claim was lost with a crashed worker.
 PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900)
