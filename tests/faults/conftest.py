@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from tests.notifications.conftest import fake_fcm, firebase  # noqa: F401  (fixtures)
 from tests.servers import free_port
 
 PG_BIN = Path("/usr/lib/postgresql") / (

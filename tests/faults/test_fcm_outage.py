@@ -12,7 +12,6 @@ import pytest
 from jaki.notifications import fcm, services
 from jaki.notifications.models import Delivery, Notification
 from tests.accounts.factories import UserFactory
-from tests.notifications.conftest import fake_fcm, firebase  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
