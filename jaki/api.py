@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,6 +36,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from jaki import faults
 from jaki.idempotency import services as idempotency
 
 logger = logging.getLogger(__name__)
@@ -161,6 +163,12 @@ def _field_errors(detail: Any) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error leaves in the one shape."""
+    dependency = faults.dependency_of(exc)
+    if dependency is not None:
+        faults.log_fault(dependency, exc, context.get("request"))
+        return Response(
+            faults.error_payload(), status=503, headers={"Retry-After": faults.retry_after()}
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -252,7 +260,12 @@ def bad_request(request: HttpRequest, exception: Exception, *args: Any) -> HttpR
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Django's handler500 (production only): JSON under /api/, Django's page elsewhere."""
+    """Django's handler500 (production only): JSON under /api/, Django's page elsewhere; a
+    dependency's fault (the database down under the admin or a middleware) is a 503."""
+    exc = sys.exc_info()[1]
+    dependency = faults.dependency_of(exc)
+    if dependency is not None:
+        return faults.unavailable_response(request, exc, dependency)
     if not request.path.startswith("/api/"):
         return defaults.server_error(request)
     return JsonResponse(

@@ -109,7 +109,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # DATABASE_POOL_MAX_SIZE.
 WEB_THREADS = env.int("WEB_THREADS", default=4)
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+# How long a request waits for a pooled connection: past it, a 503 (PostgreSQL down or the pool
+# exhausted) beats holding a phone's request.
+DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A connection PostgreSQL closed (a restart) is found and replaced before it is used:
+    # Django pings persistent ones, and the pool checks each one it hands out.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASE_POOL_MAX_SIZE:
         # psycopg's pool, shared by the process's threads (deploy/Procfile `web:` and `ws:`);
@@ -118,7 +123,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": 10,
+            "timeout": DATABASE_POOL_TIMEOUT,
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -133,9 +138,15 @@ CHANNEL_LAYER_BACKENDS = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis, answering from process memory while Redis is down (jaki/cache.py).
+            "BACKEND": "jaki.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "jaki",
+            "OPTIONS": {
+                # A Redis that hangs must not hold a request for long.
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+            },
         }
     }
     # The live feed's layer (README: the live feed at city scale). `pubsub`: a group message is
@@ -173,7 +184,15 @@ else:
         }
     }
 
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+# While Redis is down the cache tries it again every CACHE_RETRY_SECONDS (jaki/cache.py); an
+# answer refused for a dependency's fault (503) tells clients to come back after
+# UNAVAILABLE_RETRY_AFTER_SECONDS.
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("UNAVAILABLE_RETRY_AFTER_SECONDS", default=10)
+
+# The broker is REDIS_URL's Redis unless CELERY_BROKER_URL names another (a Redis of its own keeps
+# the queues apart from the cache's evictions).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -377,8 +396,10 @@ PUSH_BACKEND = env.str("PUSH_BACKEND", default="firebase" if FIREBASE_CREDENTIAL
 PUSH_SEND_CONCURRENCY = env.int("PUSH_SEND_CONCURRENCY", default=64)
 PUSH_CHUNK_SIZE = env.int("PUSH_CHUNK_SIZE", default=500)
 PUSH_HTTP_TIMEOUT_SECONDS = env.float("PUSH_HTTP_TIMEOUT_SECONDS", default=10.0)
-PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=6)
-PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=2.0)
+# 10 tries 5 s apart doubling (half to all of each step) wait 15 to 30 minutes in all: a 10-minute
+# FCM outage is ridden out (tests/faults/test_fcm_outage.py).
+PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=10)
+PUSH_RETRY_BASE_SECONDS = env.float("PUSH_RETRY_BASE_SECONDS", default=5.0)
 PUSH_RETRY_MAX_SECONDS = env.float("PUSH_RETRY_MAX_SECONDS", default=600.0)
 # A delivery still "sending" this long after its claim was lost with a crashed worker.
 PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900)

@@ -16,6 +16,15 @@ def refuse_to_start_if_misconfigured() -> None:
         call_command("check", deploy=True, fail_level="ERROR")
 
 
+def reconnect_database_pool_promptly() -> None:
+    """psycopg's pool retries a lost PostgreSQL with a doubling delay (1, 2, 4, 8 … s), so after
+    a restart its requests waited out the last delay and answered 503 for seconds. Trying every
+    second (with the pool's jitter) lets the first requests after the restart succeed."""
+    from psycopg_pool.base import AttemptWithBackoff
+
+    AttemptWithBackoff.DELAY_BACKOFF = 1.0
+
+
 def freeze_startup_objects() -> None:
     """Move every object built at start-up out of the garbage collector's sight.
 

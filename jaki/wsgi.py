@@ -9,7 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaki.settings")
 
 application = get_wsgi_application()
 
-from jaki.startup import freeze_startup_objects, refuse_to_start_if_misconfigured  # noqa: E402
+from jaki.startup import (  # noqa: E402
+    freeze_startup_objects,
+    reconnect_database_pool_promptly,
+    refuse_to_start_if_misconfigured,
+)
 
 refuse_to_start_if_misconfigured()
+reconnect_database_pool_promptly()
 freeze_startup_objects()

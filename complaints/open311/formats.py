@@ -20,6 +20,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from jaki import faults
 from jaki.api import TOO_LARGE, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,14 @@ def open311_errors(status_code: int, messages: list[str]) -> list[dict]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every error of these views as a GeoReport error list, with its HTTP status."""
+    dependency = faults.dependency_of(exc)
+    if dependency is not None:
+        faults.log_fault(dependency, exc, context.get("request"))
+        return Response(
+            open311_errors(503, [str(faults.MESSAGE)]),
+            status=503,
+            headers={"Retry-After": faults.retry_after()},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):

@@ -41,6 +41,34 @@ from jaki.notifications.transport import Answer, Transport
 
 logger = logging.getLogger(__name__)
 
+
+class _TransportErrors:
+    """An unreachable FCM fails every send of a broadcast: one warning a minute per process,
+    with how many sends failed since the last one, instead of a line per device."""
+
+    EVERY_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = -self.EVERY_SECONDS
+        self._since = 0
+
+    def report(self, error: BaseException) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._since += 1
+            if now - self._last < self.EVERY_SECONDS:
+                return
+            count, self._since, self._last = self._since, 0, now
+        logger.warning(
+            "FCM unreachable (%s): %d send(s) failed since the last report; they are retried.",
+            type(error).__name__,
+            count,
+        )
+
+
+_transport_errors = _TransportErrors()
+
 GOOGLE_FCM = "https://fcm.googleapis.com"
 
 # We address devices by registration token (what FCM reports dead); the Firebase installation
@@ -278,7 +306,7 @@ class FirebaseBackend:
         if isinstance(answer, TimeoutError):  # FCM may have it: never resent (no duplicates)
             return Outcome(ok=False, error="DEADLINE_EXCEEDED")
         if isinstance(answer, BaseException):  # no answer at all: worth another try
-            logger.warning("FCM transport error: %s", type(answer).__name__)
+            _transport_errors.report(answer)
             return Outcome(ok=False, error="UNAVAILABLE", retryable=True)
         status, headers, content = answer
         if status == 200:

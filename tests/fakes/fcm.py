@@ -367,6 +367,11 @@ class FakeFCM:
         with self._lock:
             self._fail_next.append(_Counted(_validate_count(count), failure))
 
+    def stop_failing(self) -> None:
+        """Forget every scripted failure not used yet (FCM is back)."""
+        with self._lock:
+            self._fail_next.clear()
+
     def fail_token(
         self, token: str, error: str = "UNREGISTERED", *, retry_after: int | None = None
     ) -> None:
