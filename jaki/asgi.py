@@ -21,6 +21,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from django.conf import settings
 
 from jaki.accounts.websocket import JWTAuthMiddleware, NativeOrAllowedOriginValidator
+from jaki.faults import RefuseWebsocketsWhileUnavailable
 from jaki.routing import websocket_urlpatterns
 from jaki.startup import freeze_startup_objects
 
@@ -28,8 +29,8 @@ application = ProtocolTypeRouter(
     {
         # A fixed pool of WEB_THREADS threads: each holds at most one database connection.
         "http": WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS),
-        "websocket": NativeOrAllowedOriginValidator(
-            JWTAuthMiddleware(URLRouter(websocket_urlpatterns))
+        "websocket": RefuseWebsocketsWhileUnavailable(
+            NativeOrAllowedOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -9,6 +9,7 @@ both ask `dependency_of(exc)`; code that must refuse rather than degrade raises
 
 from __future__ import annotations
 
+import json
 import logging
 
 import psycopg
@@ -81,3 +82,50 @@ def unavailable_response(request: HttpRequest, exc: BaseException, dependency: s
     response["Retry-After"] = retry_after()
     response._has_been_logged = True  # our one line above; not Django's traceback as well
     return response
+
+
+class RefuseWebsocketsWhileUnavailable:
+    """ASGI middleware: a websocket whose consumer meets a dependency's fault before the
+    handshake is answered (the channel layer's Redis down: Channels subscribes a new channel
+    before `connect` runs) is refused with a 503 and Retry-After in the error shape, as HTTP
+    is, instead of uvicorn's bare 500; the app retries later. Servers without ASGI's denial
+    responses get close code 1013 (try again later)."""
+
+    TRY_AGAIN_LATER = 1013
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        answered = False
+
+        async def watched_send(message: dict) -> None:
+            nonlocal answered
+            answered = answered or message["type"] != "websocket.send"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            dependency = dependency_of(exc)
+            if answered or dependency is None:
+                raise
+            logger.warning(
+                "%s unavailable for a websocket handshake (%s: %s): refused with 503.",
+                "Channel layer" if dependency == "cache" else dependency.capitalize(),
+                exc.__class__.__name__,
+                exc,
+            )
+            await _refuse(scope, send)
+
+
+async def _refuse(scope, send) -> None:
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send(
+            {"type": "websocket.close", "code": RefuseWebsocketsWhileUnavailable.TRY_AGAIN_LATER}
+        )
+        return
+    headers = [(b"content-type", b"application/json"), (b"retry-after", retry_after().encode())]
+    await send({"type": "websocket.http.response.start", "status": 503, "headers": headers})
+    body = json.dumps(error_payload()).encode()
+    await send({"type": "websocket.http.response.body", "body": body})

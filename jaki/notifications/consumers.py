@@ -11,6 +11,7 @@ import time
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from jaki import faults
 from jaki.notifications import services
 
 # 4401 mirrors HTTP 401 in the application range. The handshake is accepted first and then
@@ -54,7 +55,11 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "expiry", None) is not None:
             self.expiry.cancel()
         for group in getattr(self, "feed_groups", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as exc:  # Redis went away: the socket is gone all the same
+                if faults.dependency_of(exc) is None:
+                    raise
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kw):
         # The feed only talks one way; a client's keep-alive ping gets a pong, and anything

@@ -85,3 +85,19 @@ def _until(check, attempts: int = 50) -> None:
             return
         time.sleep(0.1)  # the server's retry interval, not a race
     raise AssertionError("the server did not recover")
+
+
+def test_feed_connects_are_refused_cleanly_while_redis_is_down_and_open_after(server, own_redis):
+    from websockets.exceptions import InvalidStatus
+
+    tokens = server.login(PHONE)
+    own_redis.stop()
+
+    with pytest.raises(InvalidStatus) as refused:
+        server.websocket(f"/ws/feed/?token={tokens['access']}").close()
+    assert refused.value.response.status_code == 503, server.log()[-3000:]
+
+    own_redis.start()
+    with server.websocket(f"/ws/feed/?token={tokens['access']}") as feed:
+        feed.send('{"type": "ping"}')
+        assert "pong" in feed.recv(timeout=10)
