@@ -7,6 +7,8 @@ requests after it is back succeed, without restarting any process: the connectio
 held are checked and replaced (Django's health checks for persistent connections, the pool's
 check for pooled ones)."""
 
+import re
+
 import pytest
 
 from tests.servers import run_asgi_server, run_procfile_process
@@ -52,3 +54,28 @@ def test_requests_answer_503_while_postgresql_is_down_and_succeed_at_once_after(
         log = server.log()
         assert "Database unavailable during GET /api/v1/me/" in log
         assert "Traceback" not in log
+
+
+def test_no_operation_answers_500_while_postgresql_is_down(demo_regions, own_postgres, tmp_path):
+    """Every operation of the schema, services' included, asked while the database is down:
+    what needs it answers 503 with Retry-After, what does not still answers; none is a 500."""
+    with serve("make run", tmp_path / "server.log", own_postgres.url) as server:
+        tokens = server.login(PHONE)
+        schema = server.get("/api/schema/?format=json").json()
+        me = {"Authorization": f"Bearer {tokens['access']}"}
+        own_postgres.stop()
+
+        answers = {}
+        for path, operations in schema["paths"].items():
+            concrete = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+            for method in operations.keys() & {"get", "post", "put", "patch", "delete"}:
+                answer = server.request(method.upper(), concrete, body={}, headers=me)
+                answers[f"{method.upper()} {path}"] = answer
+        own_postgres.start()
+
+    assert [
+        name for name, answer in answers.items() if answer.status >= 500 and answer.status != 503
+    ] == []
+    unavailable = [answer for answer in answers.values() if answer.status == 503]
+    assert unavailable, "the database was down: something must have needed it"
+    assert all(answer.headers.get("retry-after") == "10" for answer in unavailable)
