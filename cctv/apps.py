@@ -21,6 +21,7 @@ class CctvConfig(AppConfig):
 # What the `cctv_operator` role may do in the admin (rows limited to its organisation's subtree).
 OPERATOR_PERMISSIONS = [
     "view_camera",
+    "add_camera",
     "change_camera",
     "view_offlinecamera",
     "view_cameragroup",
