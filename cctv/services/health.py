@@ -133,7 +133,7 @@ def _cycle(*, now: datetime) -> dict[str, int | float]:
         for camera in cameras:
             camera.uptime_24h, camera.uptime_7d = uptime.get(camera.pk, (None, None))
         gone = _still_offline(cameras, now=now)
-        Camera.objects.bulk_update(cameras, _STATE_FIELDS, batch_size=1000)
+        _write_states(cameras)
         StatusChange.objects.bulk_create(changes)
         _tell_operators(gone=gone, back=came_back)
     by_status = Counter(c.status for c in cameras)
@@ -151,6 +151,43 @@ def _cycle(*, now: datetime) -> dict[str, int | float]:
     summary.update({f"error_{code}": n for code, n in sorted(errors.items())})
     logger.info("Camera probe cycle: %s", summary)
     return summary
+
+
+# Column types for PostgreSQL's UPDATE ... FROM (VALUES ...): NULLs need them.
+_STATE_TYPES = {
+    "status": "varchar",
+    "consecutive_failures": "integer",
+    "consecutive_successes": "integer",
+    "last_error": "varchar",
+    "last_checked_at": "timestamptz",
+    "last_online_at": "timestamptz",
+    "offline_since": "timestamptz",
+    "offline_notified_at": "timestamptz",
+    "playlist_position": "bigint",
+    "position_changed_at": "timestamptz",
+    "uptime_24h": "double precision",
+    "uptime_7d": "double precision",
+}
+
+
+def _write_states(cameras: list[Camera]) -> None:
+    """Every camera's new state in a few statements. Django's bulk_update builds one CASE per
+    field per row (17 s for 1,000 cameras); PostgreSQL joins a VALUES list instead."""
+    if connection.vendor != "postgresql":
+        Camera.objects.bulk_update(cameras, _STATE_FIELDS, batch_size=500)
+        return
+    table = connection.ops.quote_name(Camera._meta.db_table)
+    columns = ", ".join(_STATE_FIELDS)
+    assignments = ", ".join(f"{name} = v.{name}" for name in _STATE_FIELDS)
+    row = "(%s::bigint, " + ", ".join(f"%s::{_STATE_TYPES[f]}" for f in _STATE_FIELDS) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(cameras), 1000):
+            chunk = cameras[start : start + 1000]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(chunk))}) "  # noqa: S608
+                f"AS v(id, {columns}) WHERE {table}.id = v.id",
+                [value for c in chunk for value in (c.pk, *(getattr(c, f) for f in _STATE_FIELDS))],
+            )
 
 
 def _count_hour(cameras: list[Camera], outcomes: dict[int, Outcome], *, now: datetime) -> None:
