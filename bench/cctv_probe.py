@@ -15,7 +15,8 @@ migrated and its cameras replaced on every run.
    cycle 1 is compared with: hanging cameras may cost at most one timeout more.
 2. The stream-URL endpoint over HTTP, deploy's `web:` line (bench/cctv_urls.py adds a bare DRF
    view, the baseline): wrk, 32 connections, 200 residents' tokens in turn, POST
-   /api/v1/cctv/cameras/{id}/stream/ beside POST to the bare view (authenticated, JSON answer).
+   /api/v1/cctv/cameras/{id}/stream/ beside POST to the bare view (authenticated, JSON answer),
+   interleaved twice, the best run of each.
 
 Targets (PASS/FAIL, exit 1 on a FAIL): a full cycle of 5,000 cameras <= 60 s; cycle 1 minus
 cycle 3 <= one probe timeout; stream endpoint >= 0.5 x the bare view's req/s.
@@ -257,10 +258,15 @@ def main() -> int:
             ("POST bare DRF view", "/bench/bare-post/"),
             ("POST stream URL", f"/api/v1/cctv/cameras/{camera.public_id}/stream/"),
         ]
-        rates = {}
-        for label, path in runs:
+        rates: dict[str, dict] = {}
+        for _label, path in runs:
             drive(port, path, script, 4, 1)  # warm
-            rates[label] = drive(port, path, script, 32, seconds)
+        # Interleaved, twice, best of each: other load on the machine hits both alike.
+        for _round in range(2):
+            for label, path in runs:
+                run = drive(port, path, script, 32, seconds)
+                if label not in rates or run["rate"] > rates[label]["rate"]:
+                    rates[label] = run
     finally:
         if web is not None:
             hs.stop(web)

@@ -394,7 +394,7 @@ CCTV_STREAM_BIND_ADDRESS = env.bool("CCTV_STREAM_BIND_ADDRESS", default=True)
 # Health probes: one playlist GET per camera per cycle, bounded in time, bytes and concurrency.
 CCTV_PROBE_TIMEOUT_SECONDS = env.float("CCTV_PROBE_TIMEOUT_SECONDS", default=5.0)
 CCTV_PROBE_CONNECT_TIMEOUT_SECONDS = env.float("CCTV_PROBE_CONNECT_TIMEOUT_SECONDS", default=2.0)
-CCTV_PROBE_CONCURRENCY = env.int("CCTV_PROBE_CONCURRENCY", default=500)
+CCTV_PROBE_CONCURRENCY = env.int("CCTV_PROBE_CONCURRENCY", default=1000)
 CCTV_PROBE_MAX_PLAYLIST_BYTES = env.int("CCTV_PROBE_MAX_PLAYLIST_BYTES", default=256 * 1024)
 # Operators are told once a camera has been offline this long, and again when it is back.
 CCTV_OFFLINE_NOTICE_AFTER_SECONDS = env.int("CCTV_OFFLINE_NOTICE_AFTER_SECONDS", default=15 * 60)
