@@ -13,7 +13,9 @@ from jaki.media.api import StoredImageSerializer
 from jaki.regions.api import RegionRefOutput
 
 
-class OrganisationOutput(serializers.Serializer):
+class CameraOwnerOutput(serializers.Serializer):
+    """The owning organisation, as API.md shows an organisation: `{code, name}`."""
+
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -50,7 +52,7 @@ class CameraOutput(serializers.Serializer):
 
 
 class CameraDetailOutput(CameraOutput):
-    organisation = OrganisationOutput()
+    organisation = CameraOwnerOutput()
     last_online_at = serializers.DateTimeField(allow_null=True)
     uptime_24h = serializers.FloatField(
         allow_null=True, help_text="Percent of health checks passed in the last 24 hours."
