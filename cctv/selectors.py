@@ -68,6 +68,19 @@ def camera_visible(*, public_id, user) -> Camera | None:
         return None
 
 
+def camera_to_watch(*, public_id, user) -> Camera | None:
+    """camera_visible with only what a stream grant needs: no joins (the stream endpoint is
+    the one a phone calls every couple of minutes while it plays)."""
+    try:
+        return (
+            cameras_visible(user=user)
+            .only("pk", "public_id", "code", "public", "organisation_id")
+            .get(public_id=public_id)
+        )
+    except (Camera.DoesNotExist, ValueError):
+        return None
+
+
 def camera_for_update(*, pk: int) -> Camera:
     return Camera.objects.select_related("snapshot").get(pk=pk)
 

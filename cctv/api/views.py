@@ -30,12 +30,13 @@ DEFAULT_RADIUS_M = 1000
 MAX_RADIUS_M = 20_000
 
 
-def visible_camera(request, camera_id: str) -> Camera:
+def visible_camera(request, camera_id: str, *, lean: bool = False) -> Camera:
     try:
         public_id = uuid.UUID(camera_id)
     except ValueError:
         raise NotFound(NO_SUCH_CAMERA) from None
-    camera = selectors.camera_visible(public_id=public_id, user=request.user)
+    find = selectors.camera_to_watch if lean else selectors.camera_visible
+    camera = find(public_id=public_id, user=request.user)
     if camera is None:
         raise NotFound(NO_SUCH_CAMERA)
     return camera
@@ -172,7 +173,7 @@ class StreamView(APIView):
         ),
     )
     def post(self, request, camera_id: str):
-        camera = visible_camera(request, camera_id)
+        camera = visible_camera(request, camera_id, lean=True)
         grant = services.stream_issue(user=request.user, camera=camera, request=request)
         return Response(StreamOutput(grant).data, status=status.HTTP_201_CREATED)
 
