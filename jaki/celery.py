@@ -25,7 +25,10 @@ app.conf.task_queues = (
     Queue("ingest"),
     Queue("probes"),
 )
-app.conf.task_routes = {"jaki.notifications.tasks.*": {"queue": "push"}}
+app.conf.task_routes = {
+    "jaki.notifications.tasks.*": {"queue": "push"},
+    "cctv.tasks.probe_cameras": {"queue": "probes"},
+}
 # Retention (jaki/retention.py): each app purges its own rows, on the default queue.
 app.conf.beat_schedule = {
     "purge-expired-accounts-records": {
@@ -65,6 +68,17 @@ app.conf.beat_schedule = {
     "complaints-close-resolved": {
         "task": "complaints.tasks.close_resolved",
         "schedule": crontab(minute=11),
+    },
+    # One probe cycle of every camera a minute (queue `probes`); a cycle still running makes the
+    # next one a no-op (cctv.services.cameras_probe_cycle holds a lock).
+    "cctv-probe-cameras": {
+        "task": "cctv.tasks.probe_cameras",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    "cctv-purge": {
+        "task": "cctv.tasks.purge_history",
+        "schedule": crontab(hour=3, minute=7),
     },
 }
 app.autodiscover_tasks()

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "jaki.notifications",
     # The services, on the platform above.
     "complaints",
+    "cctv",
 ]
 
 MIDDLEWARE = [
@@ -377,7 +378,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.models.Status.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status.choices",
+        "CameraStatusEnum": "cctv.models.Status.choices",
+    },
 }
 
 # --- Internationalisation --------------------------------------------------------------------
@@ -421,6 +425,36 @@ REGIONS_INDEX_CHECK_SECONDS = env.float("REGIONS_INDEX_CHECK_SECONDS", default=5
 # A point in no kelurahan but at most this many metres from one belongs to the nearest: the
 # official files are simplified level by level, so coasts and seams differ by metres. 0: off.
 REGIONS_LOCATE_TOLERANCE_M = env.float("REGIONS_LOCATE_TOLERANCE_M", default=50.0)
+
+# --- CCTV (cctv/; README "CCTV") -----------------------------------------------------------
+# Fernet keys (MultiFernet: the first encrypts, every one decrypts) for the cameras' origin and
+# snapshot URLs; rotate by putting a new key first and running `manage.py cctv_rotate_keys`.
+# Development derives one from SECRET_KEY; production must set them (system check cctv.E001).
+CCTV_SECRET_KEYS = env.list("CCTV_SECRET_KEYS", default=[])
+# Stream-token keys as `kid:secret` pairs: the first signs, every one verifies (rotation).
+CCTV_STREAM_KEYS = env.list("CCTV_STREAM_KEYS", default=[])
+# Where players fetch HLS: the edge (MediaMTX or nginx) in front of the cameras.
+CCTV_STREAM_BASE_URL = env.str("CCTV_STREAM_BASE_URL", default="http://127.0.0.1:8888")
+# `hmac`: our token, checked by the edge through POST /cctv/media-auth/ (MediaMTX authMethod
+# http); `nginx`: nginx secure_link (MD5) with CCTV_NGINX_SECURE_LINK_SECRET (deploy/README.md).
+CCTV_STREAM_SIGNING = env.str("CCTV_STREAM_SIGNING", default="hmac")
+CCTV_NGINX_SECURE_LINK_SECRET = env.str("CCTV_NGINX_SECURE_LINK_SECRET", default="")
+# Life of a stream URL, 60 to 300 seconds (DOMAIN.md 4; system check cctv.E003).
+CCTV_STREAM_TOKEN_SECONDS = env.int("CCTV_STREAM_TOKEN_SECONDS", default=120)
+# Cameras one user may watch at once (live stream sessions on distinct cameras).
+CCTV_MAX_STREAMS_PER_USER = env.int("CCTV_MAX_STREAMS_PER_USER", default=3)
+# A token is bound to the first address that plays it: another address replaying it is refused.
+CCTV_STREAM_BIND_ADDRESS = env.bool("CCTV_STREAM_BIND_ADDRESS", default=True)
+# Health probes: one playlist GET per camera per cycle, bounded in time, bytes and concurrency.
+CCTV_PROBE_TIMEOUT_SECONDS = env.float("CCTV_PROBE_TIMEOUT_SECONDS", default=5.0)
+CCTV_PROBE_CONNECT_TIMEOUT_SECONDS = env.float("CCTV_PROBE_CONNECT_TIMEOUT_SECONDS", default=2.0)
+CCTV_PROBE_CONCURRENCY = env.int("CCTV_PROBE_CONCURRENCY", default=1000)
+CCTV_PROBE_MAX_PLAYLIST_BYTES = env.int("CCTV_PROBE_MAX_PLAYLIST_BYTES", default=256 * 1024)
+# Operators are told once a camera has been offline this long, and again when it is back.
+CCTV_OFFLINE_NOTICE_AFTER_SECONDS = env.int("CCTV_OFFLINE_NOTICE_AFTER_SECONDS", default=15 * 60)
+# A snapshot younger than this is served from storage instead of being fetched again.
+CCTV_SNAPSHOT_MAX_AGE_SECONDS = env.int("CCTV_SNAPSHOT_MAX_AGE_SECONDS", default=60)
+CCTV_SNAPSHOT_TIMEOUT_SECONDS = env.float("CCTV_SNAPSHOT_TIMEOUT_SECONDS", default=5.0)
 
 # --- Security (production) ------------------------------------------------------------------
 if PRODUCTION:

@@ -5,6 +5,7 @@ from django.core.files.storage import storages
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from cctv.api.views import MediaAuthView
 from jaki import health
 from jaki.api import api_not_found
 
@@ -13,12 +14,14 @@ api_v1 = [
     path("", include("jaki.regions.api")),
     path("", include("jaki.notifications.api")),
     path("complaints/", include("complaints.api")),
+    path("cctv/", include("cctv.api")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("open311/v2/", include("complaints.open311.urls")),
+    path("cctv/media-auth/", MediaAuthView.as_view(), name="cctv-media-auth"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^api/", api_not_found),

@@ -23,7 +23,9 @@ def production_env(tmp_path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO", "REDIS", "CELERY", "SMS", "PUSH", "FIREBASE", "DATABASE"))
+        if not key.startswith(
+            ("DJANGO", "REDIS", "CELERY", "SMS", "PUSH", "FIREBASE", "DATABASE", "CCTV")
+        )
     }
     env.update(
         DJANGO_ENV="production",
@@ -35,6 +37,8 @@ def production_env(tmp_path) -> dict[str, str]:
         SMS_GATEWAY_URL="https://sms.example.org/messages",
         SMS_GATEWAY_TOKEN="gateway-secret",
         FIREBASE_CREDENTIALS=str(credentials),
+        CCTV_SECRET_KEYS="2Xg0yT9mQ0kq3kq7cH7T7n3oRk0Zb2oQZyQ1r9Xw5Ck=",
+        CCTV_STREAM_KEYS="k1:test-only-stream-signing-secret",
     )
     return env
 
@@ -67,6 +71,8 @@ def test_check_deploy_passes_with_every_production_variable(production_env):
         ("FIREBASE_CREDENTIALS", {}, "FIREBASE_CREDENTIALS", "production.E006"),
         ("", {"PUSH_BACKEND": "log"}, "FIREBASE_CREDENTIALS", "production.E006"),
         ("DATABASE_URL", {}, "DATABASE_URL", "production.E007"),
+        ("CCTV_SECRET_KEYS", {}, "CCTV_SECRET_KEYS", "cctv.E001"),
+        ("CCTV_STREAM_KEYS", {}, "CCTV_STREAM_KEYS", "cctv.E007"),
     ],
 )
 def test_check_deploy_fails_naming_each_missing_variable(

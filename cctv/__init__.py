@@ -1,0 +1,1 @@
+"""CCTV: public and restricted cameras, signed short-lived streams, health probes."""
