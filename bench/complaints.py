@@ -14,16 +14,21 @@ percent open), a quarter public, 10,000 reporters, one timeline event each; COPY
 Then, in one run:
 - in-process: the selectors behind the nearby feed (public complaints within 500 m, nearest 50)
   and `similar` (open complaints of a category within 250 m) at 2,000 random points: p50/p95;
-- over HTTP, deploy's `web:` line (bench/complaints_urls.py adds two bare DRF views, the
-  baseline): wrk at 1 connection with a random point per request for the latency of
-  `GET /api/v1/complaints/?lat=&lon=` and `GET /api/v1/complaints/similar/`, and at 32
-  connections the req/s of `GET /api/v1/complaints/` (the public feed's first page) and of
-  `POST /api/v1/complaints/` (JSON, no photo), each beside the bare view's req/s;
+- over HTTP, deploy's `web:` line (bench/complaints_urls.py adds the baselines: a bare DRF
+  view per method, an empty answer, and a fair one, plain DRF doing the same work with
+  ModelSerializers and `objects.create`): wrk at 1 connection with a random point per request
+  for the latency of `GET /api/v1/complaints/?lat=&lon=` and `GET /api/v1/complaints/similar/`,
+  and at 32 connections the req/s of `GET /api/v1/complaints/` (the public feed's first page) and of
+  `POST /api/v1/complaints/` (JSON, no photo), each beside both baselines' req/s. The server
+  runs as production does, non-eager, with REDIS_URL's Redis as the broker: a submit enqueues
+  the reporter's notification for the push worker; none runs here, and the queues the run
+  filled are purged at the end;
 - the admin changelist (in-process, a superuser and a kelurahan triage officer): time and
   queries of the first page, filtered by status, overdue, and a ticket search.
 
 Targets (PASS/FAIL, exit 1 on a FAIL): nearby and similar p95 < 50 ms; list and submit req/s
->= 0.5 x the bare view's; the admin changelist < 1 s.
+>= 0.5 x the fair baseline's (the ratio to the bare view is printed too); the admin changelist
+< 1 s, in the same number of queries on every page.
 """
 
 from __future__ import annotations
@@ -68,6 +73,12 @@ STATUSES = [
 TARGET_P95_MS = 50.0
 TARGET_RATIO = 0.5
 TARGET_ADMIN_S = 1.0
+# Per method: the bare view (an empty answer, the floor) and the fair one (plain DRF doing the
+# same work), in bench/complaints_urls.py.
+BASELINES = {
+    "GET": ("GET bare DRF view", "GET fair DRF ListAPIView"),
+    "POST": ("POST bare DRF view", "POST fair DRF CreateAPIView"),
+}
 
 
 def seed(rows: int, reseed: bool) -> None:
@@ -81,6 +92,7 @@ def seed(rows: int, reseed: bool) -> None:
     have = Complaint.objects.count()
     if have >= rows and not reseed:
         print(f"Seed: {have:,} complaints already in the bench database (--reseed to redo)")
+        _vacuumed()
         return
     started = time.monotonic()
     with connection.cursor() as cursor:
@@ -91,8 +103,23 @@ def seed(rows: int, reseed: bool) -> None:
         )
     _seed_rows(rows)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     print(f"Seed: {rows:,} complaints in {time.monotonic() - started:.0f} s")
+
+
+def _vacuumed() -> None:
+    """A table autovacuum never reached (seeded before the seed vacuumed) has no visibility
+    map, so index-only scans still read the heap: what production's autovacuum would do."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NULL AND last_autovacuum IS NULL FROM pg_stat_user_tables "
+            "WHERE relname = 'complaints_complaint'"
+        )
+        row = cursor.fetchone()
+        if row and row[0]:
+            cursor.execute("VACUUM ANALYZE complaints_complaint")
 
 
 def _seed_rows(rows: int) -> None:
@@ -347,6 +374,17 @@ def drive(server: hs.Server, path: str, script: Path, connections: int, seconds:
     }
 
 
+def purge_queues() -> int:
+    """Drop what the run enqueued (the submits' notifications): no worker runs here."""
+    from jaki.celery import app
+
+    purged = 0
+    with app.connection_for_write() as conn:
+        for queue in ("default", "push"):
+            purged += conn.default_channel.queue_purge(queue) or 0
+    return purged
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 s per wrk run, 300 points")
@@ -371,7 +409,8 @@ def main() -> int:
         "DATABASE_URL": db_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or hs.DEFAULT_REDIS_URL,
         "DEBUG": "false",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
+        # As production: a submit enqueues its notification for the push worker (purged below).
+        "CELERY_TASK_ALWAYS_EAGER": "false",
         "LOG_LEVEL": "WARNING",
         "PUSH_BACKEND": "log",
         **{f"THROTTLE_{s}": hs.LIFTED for s in ("ANON", "USER", "OTP_IP", "TOKEN_IP")},
@@ -416,14 +455,13 @@ def main() -> int:
         ("nearby feed (500 m)", "/api/v1/complaints/", "&radius=500"),
         ("similar (250 m)", "/api/v1/complaints/similar/", "&category=jalan-rusak"),
     ]
+    post = {"method": "POST", "body": body, "token": token}
     rate_runs = [
         ("GET bare DRF view", "/bench/bare/", {}),
+        ("GET fair DRF ListAPIView", "/bench/fair/", {}),
         ("GET /api/v1/complaints/", "/api/v1/complaints/", {}),
-        (
-            "POST bare DRF view",
-            "/bench/bare-post/",
-            {"method": "POST", "body": body, "token": token},
-        ),
+        ("POST bare DRF view", "/bench/bare-post/", post),
+        ("POST fair DRF CreateAPIView", "/bench/fair-post/", post),
         (
             "POST /api/v1/complaints/",
             "/api/v1/complaints/",
@@ -446,6 +484,7 @@ def main() -> int:
         hs.stop(web)
         errors = hs.error_lines(web) if web.log else []
         shutil.rmtree(tmp, ignore_errors=True)
+        purged = purge_queues()
 
     print(f"\n{total:,} complaints; {len(points)} random points in Jakarta")
     print(f"\n{'in-process selector':<28}{'p50 ms':>9}{'p95 ms':>9}")
@@ -461,14 +500,22 @@ def main() -> int:
         )
     print(
         f"\n{'HTTP, 32 connections':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'ratio to bare':>15}"
+        f"{'/ bare':>9}{'/ fair':>9}"
     )
     for label, run in rates.items():
-        bare = rates["GET bare DRF view" if label.startswith("GET") else "POST bare DRF view"]
+        method = label.split()[0]
+        bare, fair = rates[BASELINES[method][0]], rates[BASELINES[method][1]]
         print(
             f"{label:<30}{run['rate']:>9,.0f}{run['p50']:>9.1f}{run['p99']:>9.1f}"
-            f"{run['errors']:>8}{run['rate'] / bare['rate']:>14.2f}x"
+            f"{run['errors']:>8}{run['rate'] / bare['rate']:>8.2f}x"
+            f"{run['rate'] / fair['rate']:>8.2f}x"
         )
+    print(
+        "  bare: DRF answering an empty constant (GET) or echoing a validated body (POST);\n"
+        "  fair: plain DRF doing the same work (ListAPIView + ModelSerializer over the same\n"
+        "  page; CreateAPIView + one objects.create). Targets are against fair."
+    )
+    print(f"  {purged} enqueued notifications purged (no push worker ran).")
     print(f"\n{'admin changelist':<40}{'seconds':>9}{'queries':>9}")
     for who, label, seconds_taken, queries in admin_times:
         print(f"{who + ': ' + label:<40}{seconds_taken:>9.3f}{queries:>9}")
@@ -490,15 +537,18 @@ def main() -> int:
         )
     for label, (_p50, p95) in selector_times.items():
         target(p95 < TARGET_P95_MS, f"{label} selector: p95 {p95:.1f} ms (< {TARGET_P95_MS:g} ms)")
-    for label, bare in (
-        ("GET /api/v1/complaints/", "GET bare DRF view"),
-        ("POST /api/v1/complaints/", "POST bare DRF view"),
-    ):
-        ratio = rates[label]["rate"] / rates[bare]["rate"]
+    for label in ("GET /api/v1/complaints/", "POST /api/v1/complaints/"):
+        bare, fair = BASELINES[label.split()[0]]
+        ratio = rates[label]["rate"] / rates[fair]["rate"]
+        floor = rates[label]["rate"] / rates[bare]["rate"]
         target(
             ratio >= TARGET_RATIO and not rates[label]["errors"],
-            f"{label}: {ratio:.2f}x the bare view's req/s (>= {TARGET_RATIO}x)",
+            f"{label}: {ratio:.2f}x the fair baseline's req/s (>= {TARGET_RATIO}x; "
+            f"{floor:.2f}x the bare view's)",
         )
+    for who in dict.fromkeys(row[0] for row in admin_times):
+        counts = {row[3] for row in admin_times if row[0] == who and row[1] != "ticket search"}
+        target(len(counts) == 1, f"admin changelist, {who}: {sorted(counts)} queries a page")
     slowest = max(admin_times, key=lambda row: row[2])
     target(
         slowest[2] < TARGET_ADMIN_S,

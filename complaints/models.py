@@ -299,12 +299,18 @@ class Complaint(models.Model):
         ]
         indexes = [
             # The public feed near a point and `similar`: a box on lat/lon, then exact distance.
+            # Each holds what `nearby` reads of the box (id, lat, lon) and what a feed filters
+            # on, so the box is an index-only scan: no heap page per complaint in it.
             models.Index(
-                fields=["lat", "lon"], name="complaint_public_geo_idx", condition=Q(public=True)
+                fields=["lat", "lon"],
+                include=["id", "status", "category"],
+                name="complaint_feed_geo_idx",
+                condition=Q(public=True) & ~Q(status="rejected"),
             ),
             models.Index(
                 fields=["category", "lat", "lon"],
-                name="complaint_open_geo_idx",
+                include=["id"],
+                name="complaint_similar_geo_idx",
                 condition=Q(status__in=["submitted", "verified", "dispatched", "in_progress"]),
             ),
             models.Index(fields=["reporter", "-submitted_at"], name="complaint_reporter_idx"),

@@ -26,6 +26,7 @@ from jaki.accounts.models import Organisation, Role
 # Where the user's scope is kept for the rest of the request: on the user object, which
 # DRF and the admin build anew for every request.
 _SCOPE_ATTR = "_organisations_in_scope"
+_ROLES_ATTR = "_role_names"
 
 
 def _is_staff(user) -> bool:
@@ -35,7 +36,18 @@ def _is_staff(user) -> bool:
 def has_role(user, role: Role | str) -> bool:
     if not _is_staff(user):
         return False
-    return user.is_superuser or user.groups.filter(name=str(role)).exists()
+    return user.is_superuser or str(role) in role_names(user)
+
+
+def role_names(user) -> frozenset[str]:
+    """The names of the user's groups: one query, once per request (kept on the user object),
+    since an admin list asks for every row it shows."""
+    cached = getattr(user, _ROLES_ATTR, None)
+    if cached is None:
+        holds = getattr(user, "has_roles", True)  # False: known from the sign-in query
+        cached = frozenset(user.groups.values_list("name", flat=True)) if holds else frozenset()
+        setattr(user, _ROLES_ATTR, cached)
+    return cached
 
 
 def role_required(*roles: Role) -> type[BasePermission]:

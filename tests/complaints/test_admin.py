@@ -159,6 +159,20 @@ def test_the_list_runs_a_constant_number_of_queries(cast, django_assert_max_num_
     assert len(response.context["cl"].result_list) == 9
 
 
+def test_the_list_reads_the_officers_roles_once(cast):
+    """The admin asks for view permission many times a page: the roles come in one query."""
+    client = cast.admin_client(cast.triage_officer)
+    factories.complaint(reporter=cast.resident)
+    client.get(LIST)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST)
+
+    sqls = [q["sql"] for q in queries.captured_queries]
+    roles = [sql for sql in sqls if "accounts_user_groups" in sql and "auth_permission" not in sql]
+    assert len(roles) == 1
+
+
 def test_photos_show_as_signed_thumbnails_never_a_private_path(cast):
     complaint = factories.complaint(
         reporter=cast.resident, photos=[media_prepare(images.encoded("JPEG"))]
