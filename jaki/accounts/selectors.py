@@ -19,7 +19,8 @@ def session_cache_key(sid: str) -> str:
 
 
 def session_is_revoked(sid: str) -> bool:
-    """Every authenticated request asks this: the cache answers, the database is the truth.
+    """Whether a session has ended, where the user query cannot say (simplejwt's own path in
+    SessionJWTAuthentication): the cache answers, the database is the truth.
 
     A revocation writes "1" over whatever is cached; a reader only *adds* "0", so a reader that
     looked just before a revocation cannot overwrite it with a stale "open".
@@ -42,16 +43,19 @@ def session_cache_seconds() -> int:
     return int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + 60
 
 
-def user_signed_in(*, public_id: str) -> User:
+def user_signed_in(*, public_id: str, session: str | None = None) -> User:
     """The user an access token names, loaded once per request with what answering about them
-    needs: their organisation, and `has_roles`, so that a resident (who holds none) is spared
-    the roles query. Raises User.DoesNotExist."""
+    needs: their organisation, `has_roles` (a resident, who holds none, is spared the roles
+    query) and `session_open`, whether the token's session (its `sid`) is still open. Raises
+    User.DoesNotExist, or ValidationError for a sid that is no UUID."""
     holds_a_role = User.groups.through.objects.filter(user_id=OuterRef("pk"))
-    return (
-        User.objects.select_related("organisation")
-        .annotate(has_roles=Exists(holds_a_role))
-        .get(public_id=public_id)
-    )
+    queryset = User.objects.select_related("organisation").annotate(has_roles=Exists(holds_a_role))
+    if session is not None:
+        open_session = Session.objects.filter(
+            user_id=OuterRef("pk"), public_id=session, revoked_at__isnull=True
+        )
+        queryset = queryset.annotate(session_open=Exists(open_session))
+    return queryset.get(public_id=public_id)
 
 
 OFFICE_CACHE_SECONDS = 300
