@@ -25,7 +25,10 @@ app.conf.task_queues = (
     Queue("ingest"),
     Queue("probes"),
 )
-app.conf.task_routes = {"jaki.notifications.tasks.*": {"queue": "push"}}
+app.conf.task_routes = {
+    "jaki.notifications.tasks.*": {"queue": "push"},
+    "airquality.tasks.fetch_readings": {"queue": "ingest"},
+}
 # Retention (jaki/retention.py): each app purges its own rows, on the default queue.
 app.conf.beat_schedule = {
     "purge-expired-accounts-records": {
@@ -65,6 +68,10 @@ app.conf.beat_schedule = {
     "complaints-close-resolved": {
         "task": "complaints.tasks.close_resolved",
         "schedule": crontab(minute=11),
+    },
+    "airquality-fetch-readings": {
+        "task": "airquality.tasks.fetch_readings",
+        "schedule": crontab(minute="*/10"),
     },
 }
 app.autodiscover_tasks()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jaki.notifications",
     # The services, on the platform above.
     "complaints",
+    "airquality",
 ]
 
 MIDDLEWARE = [
@@ -409,3 +410,10 @@ LOGGING = {
         "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Air quality ---------------------------------------------------------------------------
+# The periodic fetcher (airquality/clients.py): a dotted path of a source class, empty for none.
+AIRQUALITY_FETCH_SOURCE = env.str("AIRQUALITY_FETCH_SOURCE", default="")
+AIRQUALITY_OPENAQ_URL = env.str("AIRQUALITY_OPENAQ_URL", default="https://api.openaq.org")
+AIRQUALITY_OPENAQ_API_KEY = env.str("AIRQUALITY_OPENAQ_API_KEY", default="")
+AIRQUALITY_FETCH_TIMEOUT_SECONDS = env.float("AIRQUALITY_FETCH_TIMEOUT_SECONDS", default=10.0)
