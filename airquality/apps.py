@@ -2,8 +2,6 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-INGEST_SCOPE = "airquality:ingest"
-
 
 class AirQualityConfig(AppConfig):
     name = "airquality"
@@ -11,6 +9,7 @@ class AirQualityConfig(AppConfig):
 
     def ready(self) -> None:
         from airquality import services
+        from airquality.permissions import INGEST_SCOPE
         from jaki import lifecycle
         from jaki.apikeys import scopes
 

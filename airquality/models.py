@@ -44,12 +44,15 @@ class IspuCategory(models.TextChoices):
 assert tuple(IspuCategory.values) == ISPU_CATEGORY_ORDER
 
 
+class StationKind(models.TextChoices):
+    REFERENCE = "reference", _("Reference")
+    LOW_COST = "low_cost", _("Low-cost sensor")
+
+
 class Station(models.Model):
     """A monitoring station: a reference analyser of the city or a low-cost sensor."""
 
-    class Kind(models.TextChoices):
-        REFERENCE = "reference", _("Reference")
-        LOW_COST = "low_cost", _("Low-cost sensor")
+    Kind = StationKind
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -263,3 +266,30 @@ class AlertState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.place_key}"
+
+
+class PublishedIspu(models.Model):
+    """A day's official ISPU as the city published it (Satu Data Jakarta): sub-indices, not
+    concentrations, so they are kept apart from readings and never enter the rollups."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    pm25 = models.PositiveSmallIntegerField(null=True, blank=True)
+    pm10 = models.PositiveSmallIntegerField(null=True, blank=True)
+    so2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    co = models.PositiveSmallIntegerField(null=True, blank=True)
+    o3 = models.PositiveSmallIntegerField(null=True, blank=True)
+    no2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    ispu = models.PositiveSmallIntegerField(_("ISPU"))
+    critical = models.CharField(_("critical parameter"), max_length=4)
+    category = models.CharField(_("category"), max_length=24, choices=IspuCategory.choices)
+
+    class Meta:
+        verbose_name = _("published daily ISPU")
+        verbose_name_plural = _("published daily ISPU")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "day"], name="aq_published_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.day} {self.ispu}"

@@ -329,7 +329,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.models.Status.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status.choices",
+        "StationKindEnum": "airquality.models.StationKind.choices",
+    },
 }
 
 # --- Internationalisation --------------------------------------------------------------------

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("jaki.regions.api")),
     path("", include("jaki.notifications.api")),
     path("complaints/", include("complaints.api")),
+    path("airquality/", include("airquality.api")),
 ]
 
 urlpatterns = [
