@@ -127,9 +127,10 @@ class HistoryView(APIView):
                     ]
                 }
             )
-        if interval == "day":
-            start, end = services.intake.local_day(start), services.intake.local_day(end)
-            end = end + timedelta(days=1) if end == start else end
+        if interval == "day":  # the Jakarta days that overlap [start, end)
+            local_day = services.intake.local_day
+            start, end = local_day(start), local_day(end - timedelta(microseconds=1))
+            end += timedelta(days=1)
         rows = selectors.station_history(
             station=station,
             parameter=data.validated_data["parameter"],
