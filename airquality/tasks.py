@@ -7,9 +7,9 @@ from airquality.clients import SourceError
 
 
 @shared_task(name="airquality.tasks.evaluate_alerts")
-def evaluate_alerts(station_id: int) -> dict[str, int]:
-    """After a station's ISPU category changed: alerts and all-clears for its places."""
-    return services.alerts_evaluate(station_id=station_id)
+def evaluate_alerts(station_ids: list[int]) -> dict[str, int]:
+    """After stations' ISPU categories changed: alerts and all-clears for their places."""
+    return services.alerts_evaluate_many(station_ids=station_ids)
 
 
 @shared_task(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -45,12 +46,36 @@ def _index(value: int | None, code: str, dominant: str) -> dict[str, Any] | None
 
 
 def latest_data(latest: StationLatest | None) -> dict[str, Any] | None:
+    """The `latest` object, already in its JSON form (the list renders a hundred of them)."""
     if latest is None:
         return None
     return {
-        "time": latest.time,
+        "time": _iso(latest.time),
         "ispu": _index(latest.ispu, latest.ispu_category, latest.ispu_dominant),
         "aqi": _index(latest.aqi, latest.aqi_category, latest.aqi_dominant),
+    }
+
+
+def _iso(value) -> str:
+    """DRF's rendering of an aware datetime, in the current time zone."""
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def station_row(station: Station, **extra: Any) -> dict[str, Any]:
+    """StationOutput's data, built directly: a serializer per row (and per nested `latest`)
+    costs more than the query behind the whole list."""
+    kelurahan = station.kelurahan
+    return {
+        "code": station.code,
+        "name": station.name,
+        "lat": station.lat,
+        "lon": station.lon,
+        "kind": station.kind,
+        "operator": station.operator,
+        "kelurahan": {"code": kelurahan.code, "name": kelurahan.name} if kelurahan else None,
+        "latest": latest_data(latest_of(station)),
+        **extra,
     }
 
 
@@ -73,8 +98,7 @@ class StationOutput(serializers.Serializer):
 
     @extend_schema_field(LatestOutput(allow_null=True))
     def get_latest(self, station: Station) -> dict | None:
-        data = latest_data(latest_of(station))
-        return LatestOutput(data).data if data else None
+        return latest_data(latest_of(station))
 
 
 class NearestOutput(StationOutput):

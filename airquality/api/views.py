@@ -28,6 +28,7 @@ from airquality.api.outputs import (
     StationOutput,
     SubscriptionOutput,
     latest_data,
+    station_row,
 )
 from airquality.models import MAX_SAVED_PLACES, IspuCategory, Parameter
 from airquality.permissions import CanIngest
@@ -66,7 +67,7 @@ class StationListView(APIView):
     def get(self, request):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.stations_public(), request, view=self)
-        return paginator.get_paginated_response(StationOutput(page, many=True).data)
+        return paginator.get_paginated_response([station_row(s) for s in page])
 
 
 class StationDetailView(APIView):
@@ -183,8 +184,7 @@ class NearestView(APIView):
         if found is None:
             raise NotFound(_("No active station within 50 km of this point."))
         station, distance = found
-        station.distance_m = round(distance, 1)
-        return Response(NearestOutput(station).data)
+        return Response(station_row(station, distance_m=round(distance, 1)))
 
 
 class SummaryView(APIView):

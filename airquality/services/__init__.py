@@ -1,6 +1,6 @@
 """Every write of air quality (package: intake, alerts, stations, subscriptions)."""
 
-from airquality.services.alerts import COOLDOWN, alerts_evaluate
+from airquality.services.alerts import COOLDOWN, alerts_evaluate, alerts_evaluate_many
 from airquality.services.intake import (
     MAX_BATCH,
     BatchTooLarge,
@@ -33,6 +33,7 @@ __all__ = [
     "RowError",
     "TooManyPlaces",
     "alerts_evaluate",
+    "alerts_evaluate_many",
     "latest_recompute",
     "readings_fetch",
     "readings_ingest",

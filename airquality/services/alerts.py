@@ -61,7 +61,24 @@ def nearest_station_id(lat: float, lon: float, stations) -> int | None:
     return stations[best][0] if distances[best] <= MAX_STATION_DISTANCE_M else None
 
 
-def alerts_evaluate(*, station_id: int, now: datetime | None = None) -> dict[str, int]:
+def alerts_evaluate_many(*, station_ids: list[int], now: datetime | None = None) -> dict[str, int]:
+    """alerts_evaluate for each station whose category changed; nothing to do (no query past
+    the first) while nobody subscribes."""
+    sent = {"alerts": 0, "all_clear": 0}
+    if not Subscription.objects.exists():
+        return sent
+    stations = _active_stations()
+    for station_id in station_ids:
+        for kind, count in alerts_evaluate(
+            station_id=station_id, now=now, stations=stations
+        ).items():
+            sent[kind] += count
+    return sent
+
+
+def alerts_evaluate(
+    *, station_id: int, now: datetime | None = None, stations: list | None = None
+) -> dict[str, int]:
     """Bring every place nearest to this station up to date with its current ISPU category;
     return how many alerts and all-clears went out."""
     now = now or timezone.now()
@@ -71,7 +88,7 @@ def alerts_evaluate(*, station_id: int, now: datetime | None = None) -> dict[str
         return sent
     station = latest.station
     level = indexes.ispu_rank(latest.ispu_category)
-    stations = _active_stations()
+    stations = stations if stations is not None else _active_stations()
     box = bbox_around(station.lat, station.lon, MAX_STATION_DISTANCE_M)
 
     places: list[tuple[Subscription, str, str, Any]] = []  # (subscription, key, name, target)

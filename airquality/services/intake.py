@@ -11,6 +11,7 @@ resent reading changes nothing.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -115,6 +116,7 @@ def clean_rows(
     good: list[CleanRow] = []
     errors: list[RowError] = []
     messages = _row_messages()
+    factors: dict[tuple[str, str], float] = {}  # (parameter, unit) -> µg/m³ per unit
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             errors.append(_err(i, "invalid_row", messages["invalid_row"]))
@@ -142,11 +144,15 @@ def clean_rows(
             errors.append(_err(i, "invalid_value", messages["invalid_value"], "value"))
             continue
         unit = row.get("unit")
-        try:
-            ug = indexes.to_ug_m3(parameter, float(value), unit)
-        except indexes.UnknownUnit:
-            errors.append(_err(i, "wrong_unit", messages["wrong_unit"], "unit"))
-            continue
+        factor = factors.get((parameter, unit)) if isinstance(unit, str) else None
+        if factor is None:
+            try:
+                factor = indexes.to_ug_m3(parameter, 1.0, unit)
+            except indexes.UnknownUnit:
+                errors.append(_err(i, "wrong_unit", messages["wrong_unit"], "unit"))
+                continue
+            factors[(parameter, unit)] = factor
+        ug = value * factor
         if ug < 0 or ug > indexes.PLAUSIBLE_MAX[parameter]:
             errors.append(_err(i, "implausible_value", messages["implausible_value"], "value"))
             continue
@@ -212,12 +218,15 @@ def readings_ingest(
         unique.setdefault((row.station_id, row.parameter, row.time), row)
     result.duplicates = len(good) - len(unique)
     with transaction.atomic():
-        stored = _insert_readings(list(unique.values()))
-        result.stored = len(stored)
-        result.duplicates += len(unique) - len(stored)
-        if stored:
+        if _is_postgres():
+            result.stored, touched = _store_postgres(list(unique.values()))
+        else:
+            stored = _insert_readings(list(unique.values()))
             _add_to_rollups(stored)
-            result.stations_changed = latest_recompute(station_ids={r.station_id for r in stored})
+            result.stored, touched = len(stored), {r.station_id for r in stored}
+        result.duplicates += len(unique) - result.stored
+        if touched:
+            result.stations_changed = latest_recompute(station_ids=touched)
     return result
 
 
@@ -234,39 +243,83 @@ def _as_utc(value: Any) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# PostgreSQL does it all in one statement: the new readings (ins), the hourly rollups they add to
+# (hourly; xmax = 0 marks a row this statement created), and the daily rollups, whose `hours`
+# grow by the hourly rows created. Nothing travels back but the count and the stations touched.
+STORE_SQL = """
+WITH ins AS (
+    INSERT INTO airquality_reading (station_id, parameter, time, value)
+    SELECT s, p, t, v FROM json_to_recordset(%(rows)s::json) AS r(s int, p text, t timestamptz,
+                                                                   v float8)
+    ON CONFLICT (station_id, parameter, time) DO NOTHING
+    RETURNING station_id, parameter, time, value
+), hourly AS (
+    INSERT INTO airquality_hourlyrollup AS h (station_id, parameter, hour, count, sum, min, max)
+    SELECT station_id, parameter, date_trunc('hour', time), count(*), sum(value), min(value),
+           max(value)
+    FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (station_id, parameter, hour) DO UPDATE SET
+        count = h.count + excluded.count, sum = h.sum + excluded.sum,
+        min = LEAST(h.min, excluded.min), max = GREATEST(h.max, excluded.max)
+    RETURNING station_id, parameter, hour, xmax = 0 AS created
+), daily AS (
+    INSERT INTO airquality_dailyrollup AS d (station_id, parameter, day, count, sum, min, max,
+                                             hours)
+    SELECT i.station_id, i.parameter, i.day, i.n, i.total, i.low, i.high, coalesce(c.created, 0)
+    FROM (
+        SELECT station_id, parameter, (time AT TIME ZONE %(tz)s)::date AS day, count(*) AS n,
+               sum(value) AS total, min(value) AS low, max(value) AS high
+        FROM ins GROUP BY 1, 2, 3
+    ) AS i
+    LEFT JOIN (
+        SELECT station_id, parameter, (hour AT TIME ZONE %(tz)s)::date AS day,
+               count(*) FILTER (WHERE created) AS created
+        FROM hourly GROUP BY 1, 2, 3
+    ) AS c USING (station_id, parameter, day)
+    ORDER BY 1, 2, 3
+    ON CONFLICT (station_id, parameter, day) DO UPDATE SET
+        count = d.count + excluded.count, sum = d.sum + excluded.sum,
+        min = LEAST(d.min, excluded.min), max = GREATEST(d.max, excluded.max),
+        hours = d.hours + excluded.hours
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM daily),
+       ARRAY(SELECT DISTINCT station_id FROM ins)
+"""
+
+
+def _store_postgres(rows: list[CleanRow]) -> tuple[int, set[int]]:
+    """Store the rows and add the new ones to the rollups; (stored, station ids touched)."""
+    if not rows:
+        return 0, set()
+    payload = json.dumps(
+        [{"s": r.station_id, "p": r.parameter, "t": r.time.isoformat(), "v": r.value} for r in rows]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(STORE_SQL, {"rows": payload, "tz": settings.TIME_ZONE})
+        stored, _days, station_ids = cursor.fetchone()
+    return stored, set(station_ids)
+
+
 def _insert_readings(rows: list[CleanRow]) -> list[CleanRow]:
-    """Insert what is new; return exactly the rows this statement stored."""
+    """SQLite (the embedded default): insert what is new; return exactly the rows stored, which
+    _add_to_rollups then aggregates in Python."""
     if not rows:
         return []
     table = Reading._meta.db_table
     returned: list[tuple] = []
     with connection.cursor() as cursor:
-        if _is_postgres():
+        adapt = connection.ops.adapt_datetimefield_value
+        for start in range(0, len(rows), 2000):
+            chunk = rows[start : start + 2000]
             cursor.execute(
-                f"INSERT INTO {table} (station_id, parameter, time, value) "  # noqa: S608
-                "SELECT * FROM unnest(%s::int[], %s::varchar[], %s::timestamptz[], %s::float8[]) "
-                "ON CONFLICT (station_id, parameter, time) DO NOTHING "
+                f"INSERT INTO {table} (station_id, parameter, time, value) VALUES "  # noqa: S608
+                + ",".join(["(%s, %s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT (station_id, parameter, time) DO NOTHING "
                 "RETURNING station_id, parameter, time, value",
-                [
-                    [r.station_id for r in rows],
-                    [r.parameter for r in rows],
-                    [r.time for r in rows],
-                    [r.value for r in rows],
-                ],
+                [x for r in chunk for x in (r.station_id, r.parameter, adapt(r.time), r.value)],
             )
-            returned = cursor.fetchall()
-        else:
-            adapt = connection.ops.adapt_datetimefield_value
-            for start in range(0, len(rows), 2000):
-                chunk = rows[start : start + 2000]
-                cursor.execute(
-                    f"INSERT INTO {table} (station_id, parameter, time, value) VALUES "  # noqa: S608
-                    + ",".join(["(%s, %s, %s, %s)"] * len(chunk))
-                    + " ON CONFLICT (station_id, parameter, time) DO NOTHING "
-                    "RETURNING station_id, parameter, time, value",
-                    [x for r in chunk for x in (r.station_id, r.parameter, adapt(r.time), r.value)],
-                )
-                returned.extend(cursor.fetchall())
+            returned.extend(cursor.fetchall())
     return [CleanRow(s, p, _as_utc(t), v) for s, p, t, v in returned]
 
 
@@ -312,7 +365,7 @@ def _upsert_rollup(model, bucket: str, aggregates: dict[tuple, list[float]]) -> 
     table = model._meta.db_table
     daily = bucket == "day"
     keys = sorted(aggregates)
-    least, greatest = ("LEAST", "GREATEST") if _is_postgres() else ("MIN", "MAX")
+    least, greatest = "MIN", "MAX"  # SQLite's two-argument forms
     columns = (
         "station_id, parameter, " + bucket + ", count, sum, min, max" + (", hours" if daily else "")
     )
@@ -327,48 +380,28 @@ def _upsert_rollup(model, bucket: str, aggregates: dict[tuple, list[float]]) -> 
     )
     returned: list[tuple] = []
     with connection.cursor() as cursor:
-        if _is_postgres():
-            bucket_type = "date" if daily else "timestamptz"
-            arrays = [
-                [k[0] for k in keys],
-                [k[1] for k in keys],
-                [k[2] for k in keys],
-                *([aggregates[k][i] for k in keys] for i in range(4)),
-            ]
-            casts = f"%s::int[], %s::varchar[], %s::{bucket_type}[], %s::int[], %s::float8[], "
-            casts += "%s::float8[], %s::float8[]"
-            if daily:
-                arrays.append([aggregates[k][4] for k in keys])
-                casts += ", %s::int[]"
-            arrays[3] = [int(c) for c in arrays[3]]
+        adapt = (
+            connection.ops.adapt_datefield_value
+            if daily
+            else connection.ops.adapt_datetimefield_value
+        )
+        width = 8 if daily else 7
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            params: list[Any] = []
+            for k in chunk:
+                agg = aggregates[k]
+                params += [k[0], k[1], adapt(k[2]), int(agg[0]), agg[1], agg[2], agg[3]]
+                if daily:
+                    params.append(int(agg[4]))
+            row = "(" + ", ".join(["%s"] * width) + ")"
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts})" + tail,  # noqa: S608
-                arrays,
+                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+                + ",".join([row] * len(chunk))
+                + tail,
+                params,
             )
-            returned = cursor.fetchall()
-        else:
-            adapt = (
-                connection.ops.adapt_datefield_value
-                if daily
-                else connection.ops.adapt_datetimefield_value
-            )
-            width = 8 if daily else 7
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                params: list[Any] = []
-                for k in chunk:
-                    agg = aggregates[k]
-                    params += [k[0], k[1], adapt(k[2]), int(agg[0]), agg[1], agg[2], agg[3]]
-                    if daily:
-                        params.append(int(agg[4]))
-                row = "(" + ", ".join(["%s"] * width) + ")"
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                    + ",".join([row] * len(chunk))
-                    + tail,
-                    params,
-                )
-                returned.extend(cursor.fetchall())
+            returned.extend(cursor.fetchall())
     created = set()
     for station_id, parameter, key, count in returned:
         key = (date.fromisoformat(key) if isinstance(key, str) else key) if daily else _as_utc(key)
@@ -487,8 +520,7 @@ def latest_recompute(*, station_ids: Iterable[int]) -> list[str]:
         from airquality.tasks import evaluate_alerts  # tasks call services: import when needed
         from jaki.celery import enqueue_on_commit
 
-        for station_id in changed:
-            enqueue_on_commit(evaluate_alerts, station_id)
+        enqueue_on_commit(evaluate_alerts, changed)
     return list(Station.objects.filter(pk__in=changed).values_list("code", flat=True))
 
 
