@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 
@@ -83,3 +83,15 @@ def subscription_of(*, user) -> Subscription | None:
 
 def category_of(code: str) -> indexes.Category | None:
     return indexes.ISPU_CATEGORIES.get(code) or indexes.AQI_CATEGORIES.get(code)
+
+
+def station_week(
+    *, station: Station, parameter: str, end: datetime
+) -> list[tuple[datetime, float]]:
+    """Hourly means of the 7 days before `end`, oldest first: the admin's chart."""
+    return [
+        (row.hour, row.mean)
+        for row in HourlyRollup.objects.filter(
+            station=station, parameter=parameter, hour__gte=end - timedelta(days=7), hour__lt=end
+        ).order_by("hour")
+    ]
