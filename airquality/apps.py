@@ -8,7 +8,7 @@ class AirQualityConfig(AppConfig):
     verbose_name = _("Air quality")
 
     def ready(self) -> None:
-        from airquality import services
+        from airquality import checks, services  # noqa: F401  (checks register themselves)
         from airquality.permissions import INGEST_SCOPE
         from jaki import lifecycle
         from jaki.apikeys import scopes

@@ -109,3 +109,12 @@ def test_without_a_source_the_fetcher_does_nothing(stations, settings):
     settings.AIRQUALITY_FETCH_SOURCE = ""
 
     assert services.readings_fetch()["fetched"] == 0
+
+
+def test_a_source_that_cannot_be_loaded_fails_the_start_up_check(settings):
+    from airquality.checks import fetch_source_loads
+
+    settings.AIRQUALITY_FETCH_SOURCE = "airquality.clients.NoSuchSource"
+
+    (error,) = fetch_source_loads()
+    assert error.id == "airquality.E001" and "AIRQUALITY_FETCH_SOURCE" in error.msg
