@@ -49,6 +49,27 @@ def station_or_404(code: str):
     return station
 
 
+def history_range(interval: str, start: datetime | None, end: datetime | None):
+    """[start, end) of a history request: datetimes for hours, Jakarta days for days."""
+    end = end or timezone.now()
+    start = start or end - DEFAULT_RANGE[interval]
+    if start >= end:
+        raise ValidationError({"from": [_("Must be before `to`.")]})
+    if end - start > MAX_RANGE[interval]:
+        raise ValidationError(
+            {
+                "from": [
+                    _("The range is at most %(days)d days for this interval.")
+                    % {"days": MAX_RANGE[interval].days}
+                ]
+            }
+        )
+    if interval == "day":  # the Jakarta days that overlap [start, end)
+        local_day = services.intake.local_day
+        return local_day(start), local_day(end - timedelta(microseconds=1)) + timedelta(days=1)
+    return start, end
+
+
 class StationPagination(Pagination):
     # The map shows every station at once: Jakarta had 111 in 2025.
     page_size = 200
@@ -115,23 +136,12 @@ class HistoryView(APIView):
         data = self.Input(data=request.query_params)
         data.is_valid(raise_exception=True)
         interval = data.validated_data["interval"]
-        end: datetime = data.validated_data.get("to") or timezone.now()
-        start: datetime = data.validated_data.get("start") or end - DEFAULT_RANGE[interval]
-        if start >= end:
-            raise ValidationError({"from": [_("Must be before `to`.")]})
-        if end - start > MAX_RANGE[interval]:
-            raise ValidationError(
-                {
-                    "from": [
-                        _("The range is at most %(days)d days for this interval.")
-                        % {"days": MAX_RANGE[interval].days}
-                    ]
-                }
+        try:
+            start, end = history_range(
+                interval, data.validated_data.get("start"), data.validated_data.get("to")
             )
-        if interval == "day":  # the Jakarta days that overlap [start, end)
-            local_day = services.intake.local_day
-            start, end = local_day(start), local_day(end - timedelta(microseconds=1))
-            end += timedelta(days=1)
+        except OverflowError:  # year 1 or 9999 and a day to add or take
+            raise ValidationError({"from": [_("The range is out of bounds.")]}) from None
         rows = selectors.station_history(
             station=station,
             parameter=data.validated_data["parameter"],

@@ -87,6 +87,8 @@ def test_history_gives_hourly_and_daily_aggregates_with_coverage(anyone, measure
         {"parameter": "pm25", "from": "2026-01-01T00:00:00+07:00"},  # > 31 days of hours
         {"parameter": "pm25", "from": "2026-12-09T00:00:00+07:00", "to": "2026-12-08T00:00:00Z"},
         {"parameter": "pm25", "interval": "minute"},
+        {"parameter": "pm25", "interval": "day", "to": "9999-12-31T23:59:59Z"},
+        {"parameter": "pm25", "to": "0001-01-01T00:00:00Z"},
     ],
 )
 def test_history_refuses_bad_ranges_and_parameters(anyone, stations, query):
@@ -104,6 +106,7 @@ def test_nearest_gives_the_station_and_its_distance(anyone, measured):
     assert 0 < response.json()["distance_m"] < 20
     assert anyone.get(f"{URL}nearest/", {"lat": 0, "lon": 0}).status_code == 404
     assert anyone.get(f"{URL}nearest/", {"lat": "x", "lon": 1}).status_code == 400
+    assert anyone.get(f"{URL}nearest/", {"lat": 89.9, "lon": 1}).status_code in (400, 404)
 
 
 def test_the_city_summary_names_the_worst_kota(anyone, stations):
