@@ -65,6 +65,7 @@ def setup(url: str) -> None:
             "CELERY_TASK_ALWAYS_EAGER": "true",
             "THROTTLE_API_KEY": "1000000/min",
             "THROTTLE_ANON": "1000000/min",
+            "THROTTLE_USER": "1000000/min",
             "DJANGO_SETTINGS_MODULE": "jaki.settings",
         }
     )
