@@ -35,19 +35,24 @@ def station_nearest(*, lat: float, lon: float) -> tuple[Station, float] | None:
 
 def station_history(
     *, station: Station, parameter: str, interval: str, start: datetime | date, end: datetime | date
-) -> list[HourlyRollup] | list[DailyRollup]:
+) -> list[tuple]:
     """The rollups of one station and parameter between start (inclusive) and end (exclusive),
-    oldest first: means, extremes and the number of samples of each."""
+    oldest first, as tuples (bucket, count, sum, min, max[, hours]): a month of hours is 720
+    rows, too many to build model instances for."""
     if interval == "hour":
         return list(
             HourlyRollup.objects.filter(
                 station=station, parameter=parameter, hour__gte=start, hour__lt=end
-            ).order_by("hour")
+            )
+            .order_by("hour")
+            .values_list("hour", "count", "sum", "min", "max")
         )
     return list(
         DailyRollup.objects.filter(
             station=station, parameter=parameter, day__gte=start, day__lt=end
-        ).order_by("day")
+        )
+        .order_by("day")
+        .values_list("day", "count", "sum", "min", "max", "hours")
     )
 
 

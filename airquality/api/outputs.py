@@ -50,15 +50,16 @@ def latest_data(latest: StationLatest | None) -> dict[str, Any] | None:
     if latest is None:
         return None
     return {
-        "time": _iso(latest.time),
+        "time": iso(latest.time),
         "ispu": _index(latest.ispu, latest.ispu_category, latest.ispu_dominant),
         "aqi": _index(latest.aqi, latest.aqi_category, latest.aqi_dominant),
     }
 
 
-def _iso(value) -> str:
-    """DRF's rendering of an aware datetime, in the current time zone."""
-    text = timezone.localtime(value).isoformat()
+def iso(value, tz=None) -> str:
+    """DRF's rendering of an aware datetime, in the current time zone (pass `tz` when
+    rendering many: looking the zone up costs more than the formatting)."""
+    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
