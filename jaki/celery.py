@@ -28,6 +28,7 @@ app.conf.task_queues = (
 app.conf.task_routes = {
     "jaki.notifications.tasks.*": {"queue": "push"},
     "cctv.tasks.probe_cameras": {"queue": "probes"},
+    "airquality.tasks.fetch_readings": {"queue": "ingest"},
 }
 # Retention (jaki/retention.py): each app purges its own rows, on the default queue.
 app.conf.beat_schedule = {
@@ -79,6 +80,10 @@ app.conf.beat_schedule = {
     "cctv-purge": {
         "task": "cctv.tasks.purge_history",
         "schedule": crontab(hour=3, minute=7),
+    },
+    "airquality-fetch-readings": {
+        "task": "airquality.tasks.fetch_readings",
+        "schedule": crontab(minute="*/10"),
     },
 }
 app.autodiscover_tasks()

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     # The services, on the platform above.
     "complaints",
     "cctv",
+    "airquality",
 ]
 
 MIDDLEWARE = [
@@ -381,6 +382,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ComplaintStatusEnum": "complaints.models.Status.choices",
         "CameraStatusEnum": "cctv.models.Status.choices",
+        "StationKindEnum": "airquality.models.StationKind.choices",
     },
 }
 
@@ -494,3 +496,10 @@ LOGGING = {
         "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Air quality ---------------------------------------------------------------------------
+# The periodic fetcher (airquality/clients.py): a dotted path of a source class, empty for none.
+AIRQUALITY_FETCH_SOURCE = env.str("AIRQUALITY_FETCH_SOURCE", default="")
+AIRQUALITY_OPENAQ_URL = env.str("AIRQUALITY_OPENAQ_URL", default="https://api.openaq.org")
+AIRQUALITY_OPENAQ_API_KEY = env.str("AIRQUALITY_OPENAQ_API_KEY", default="")
+AIRQUALITY_FETCH_TIMEOUT_SECONDS = env.float("AIRQUALITY_FETCH_TIMEOUT_SECONDS", default=10.0)

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("jaki.notifications.api")),
     path("complaints/", include("complaints.api")),
     path("cctv/", include("cctv.api")),
+    path("airquality/", include("airquality.api")),
 ]
 
 urlpatterns = [

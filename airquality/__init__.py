@@ -1,0 +1,1 @@
+"""Air quality: stations, readings intake, ISPU and US AQI, history, nearest, alerts."""
