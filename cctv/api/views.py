@@ -207,7 +207,7 @@ class FavouriteListView(APIView):
     cursor_ordering = ("code",)
 
     @extend_schema(
-        responses={200: CameraOutput(many=True), **error_responses(401)},
+        responses={200: CameraOutput(many=True), **error_responses(400, 401)},
         summary="My favourite cameras",
     )
     def get(self, request):

@@ -175,7 +175,10 @@ class Open311RequestOutput(serializers.Serializer):
     def get_long(self, complaint: Complaint) -> float | None:
         return complaint.lon if selectors.shows_details(complaint) else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    # A URL, or empty when the request has no photo or keeps its details private.
+    @extend_schema_field(
+        {"oneOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}]}
+    )
     def get_media_url(self, complaint: Complaint) -> str:
         photos = getattr(complaint, "open311_photos", None)
         if photos is None:
