@@ -66,6 +66,10 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.close_resolved",
         "schedule": crontab(minute=11),
     },
+    "disasteralerts-expire": {
+        "task": "disasteralerts.tasks.expire_alerts",
+        "schedule": crontab(),  # every minute: the active list filters on expires anyway
+    },
 }
 app.autodiscover_tasks()
 

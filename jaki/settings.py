@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jaki.notifications",
     # The services, on the platform above.
     "complaints",
+    "disasteralerts",
 ]
 
 MIDDLEWARE = [
@@ -328,7 +329,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.models.Status.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status.choices",
+        "AlertStatusEnum": "disasteralerts.models.Status.choices",
+        "AlertStateEnum": "disasteralerts.models.State.choices",
+    },
 }
 
 # --- Internationalisation --------------------------------------------------------------------
@@ -355,6 +360,14 @@ PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900
 # Push work still waiting this long (a fan-out never enqueued, a retry past its due time) is
 # enqueued again by the requeue sweeper; claims make a second task send nothing twice.
 PUSH_REQUEUE_AFTER_SECONDS = env.int("PUSH_REQUEUE_AFTER_SECONDS", default=300)
+
+# --- Disaster warnings (disasteralerts) ------------------------------------------------------
+# CAP <sender> of the warnings JAKI writes: no spaces, commas, '<' or '&' (CAP 1.2).
+ALERTS_SENDER = env.str("ALERTS_SENDER", default="bpbd.jakarta.go.id")
+ALERTS_SENDER_NAME = env.str("ALERTS_SENDER_NAME", default="BPBD Provinsi DKI Jakarta")
+# An Immediate warning reaching at least this many kelurahan also goes to their FCM topics, so
+# the city-wide fan-out does not wait for per-device sends (DOMAIN.md: FCM capacity).
+ALERTS_TOPIC_MIN_KELURAHAN = env.int("ALERTS_TOPIC_MIN_KELURAHAN", default=30)
 
 # --- Retention (beat purges, in batches of RETENTION_BATCH_SIZE rows) ------------------------
 # Push deliveries (one row per device per notification) and inbox items are kept this long;

@@ -131,3 +131,26 @@ def notification_delivery(*, notification: Notification) -> dict:
         "last_sent_at": notification.last_sent_at,
         "state": notification.state,
     }
+
+
+PREVIEW_CHUNK_SIZE = 10_000
+
+
+def audience_count(
+    *,
+    area: dict | list[dict] | None = None,
+    kelurahan: list[str] | None = None,
+    test: bool = False,
+) -> int:
+    """How many devices a notify(area=…, kelurahan=…, test=…) would reach now: the fan-out's
+    own selection (target_device_chunks) run on an unsaved notification, so a preview before
+    approval and the send that follows agree."""
+    audience: dict = {}
+    if area:
+        audience["area"] = Area(area).spec
+    if kelurahan:
+        audience["kelurahan"] = sorted(set(kelurahan))
+    if not audience:
+        return 0
+    draft = Notification(audience=audience, is_test=test)
+    return sum(len(chunk) for chunk in target_device_chunks(draft, PREVIEW_CHUNK_SIZE))
