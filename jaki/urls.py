@@ -13,12 +13,14 @@ api_v1 = [
     path("", include("jaki.regions.api")),
     path("", include("jaki.notifications.api")),
     path("complaints/", include("complaints.api")),
+    path("alerts/", include("disasteralerts.api")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("open311/v2/", include("complaints.open311.urls")),
+    path("alerts/", include("disasteralerts.feeds")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^api/", api_not_found),
