@@ -82,14 +82,15 @@ def test_the_same_identifier_twice_is_a_duplicate(cast):
 
 def test_references_to_our_messages_become_links_and_others_stay_text(cast, broadcast):
     ours = broadcast()
-    triples = f"{ours.sender},{ours.identifier},2026-12-07T10:00:00+07:00 x@y,OTHER-1,2026-12-07T09:00:00+07:00"
+    foreign = "x@y,OTHER-1,2026-12-07T09:00:00+07:00"
+    triples = f"{ours.sender},{ours.identifier},2026-12-07T10:00:00+07:00 {foreign}"
 
     alert = intake.alert_draft_from_cap(
         message=message(msg_type="Update", references=triples, identifier="BMKG-2")
     )
 
     assert list(alert.references.all()) == [ours]
-    assert alert.external_references == "x@y,OTHER-1,2026-12-07T09:00:00+07:00"
+    assert alert.external_references == foreign
 
 
 @pytest.mark.parametrize(
