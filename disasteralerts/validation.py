@@ -201,3 +201,26 @@ def infos(info: Any, event: str, web: str, contact: str, errors: dict) -> dict[s
             errors[f"info.{language}"] = local
         infos[language] = cleaned
     return infos
+
+
+def rings_from_geojson(data: Any) -> list[list[list[float]]]:
+    """Outer rings of a pasted GeoJSON (Polygon, MultiPolygon, Feature or FeatureCollection, in
+    lon/lat) as CAP rings of [lat, lon]; the draft's checks then apply to each."""
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list):
+            raise InvalidArea(_("A FeatureCollection holds a list of features."))
+        return [ring for feature in features for ring in rings_from_geojson(feature)]
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        return rings_from_geojson(data.get("geometry"))
+    if not isinstance(data, dict) or data.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidArea(_("Paste a GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection."))
+    coordinates = data.get("coordinates")
+    polygons = [coordinates] if data["type"] == "Polygon" else coordinates
+    rings = []
+    try:
+        for polygon in polygons:
+            rings.append([[point[1], point[0]] for point in polygon[0]])
+    except (TypeError, IndexError, KeyError):
+        raise InvalidArea(_("The GeoJSON coordinates are not [lon, lat] rings.")) from None
+    return rings
