@@ -322,3 +322,15 @@ def test_service_fields_draft_helper_is_valid(cast):
     response = post_draft(cast.client(cast.alert_author), as_json(draft_fields()))
 
     assert response.status_code == 201
+
+
+def test_refusals_speak_the_requests_language(cast, draft):
+    alert = draft()
+    client = cast.client(cast.alert_author)
+    client.post(f"/api/v1/alerts/{alert.public_id}/submit/")
+
+    indonesian = client.post(f"/api/v1/alerts/{alert.public_id}/approve/")
+    english = client.post(f"/api/v1/alerts/{alert.public_id}/approve/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert indonesian.json()["error"]["message"].startswith("Anda menulis peringatan ini")
+    assert english.json()["error"]["message"].startswith("You wrote this warning")
