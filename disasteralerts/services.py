@@ -154,29 +154,29 @@ def alert_draft(
     if errors:
         raise InvalidAlert(errors)
 
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(
-                identifier=identifier,
-                sender=sender,
-                status=status,
-                msg_type=msg_type,
-                scope=scope,
-                restriction=restriction,
-                note=note,
-                incidents=incidents.strip(),
-                external_references=external_references.strip(),
-                hazard=hazard,
-                source=source,
-                source_ref=source_ref[:255],
-                author=author,
-                state=State.PENDING if pending else State.DRAFT,
-                submitted_at=timezone.now() if pending else None,
-                expires=expires,
-            )
-    except IntegrityError:
-        raise DuplicateIdentifier() from None
-    with transaction.atomic():
+    with transaction.atomic():  # one draft, whole or not at all
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    identifier=identifier,
+                    sender=sender,
+                    status=status,
+                    msg_type=msg_type,
+                    scope=scope,
+                    restriction=restriction,
+                    note=note,
+                    incidents=incidents.strip(),
+                    external_references=external_references.strip(),
+                    hazard=hazard,
+                    source=source,
+                    source_ref=source_ref[:255],
+                    author=author,
+                    state=State.PENDING if pending else State.DRAFT,
+                    submitted_at=timezone.now() if pending else None,
+                    expires=expires,
+                )
+        except IntegrityError:
+            raise DuplicateIdentifier() from None
         if references:
             alert.references.set(references)
         Info.objects.bulk_create(

@@ -25,6 +25,7 @@ HEADLINE_MAX = 160
 DESCRIPTION_MAX = 4000
 INSTRUCTION_MAX = 2000
 MAX_AREAS = 20
+YEARS = (1970, 2100)
 # CAP: identifier and sender hold no spaces, commas, '<' or '&'.
 CAP_TOKEN = re.compile(r"[^\s,<&]{1,255}")
 KELURAHAN_CODE = re.compile(r"(\d{2})\.?(\d{2})\.?(\d{2})\.?(\d{4})")
@@ -168,6 +169,13 @@ def when(value: Any, field: str, errors: dict, *, required: bool = True) -> date
         return None
     if not isinstance(value, datetime) or timezone.is_naive(value):
         errors[field] = [_("Send a date and time with its offset, e.g. 2026-12-07T10:00:00+07:00.")]
+        return None
+    # CAP renders times in Jakarta's offset: a year near 9999 would overflow there.
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        errors[field] = [
+            _("Send a date between the years %(first)d and %(last)d.")
+            % {"first": YEARS[0], "last": YEARS[1]}
+        ]
         return None
     return value
 

@@ -113,8 +113,12 @@ def test_the_warning_page_shows_the_banner(cast, draft):
     test_alert = draft(status="Exercise")
 
     page = cast.admin_client(cast.alert_author).get(f"{ADMIN}{test_alert.pk}/change/")
+    english = cast.admin_client(cast.alert_author).get(
+        f"{ADMIN}{test_alert.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
-    assert "EXERCISE: test devices only, never the public." in page.content.decode()
+    assert "EXERCISE: hanya perangkat uji, tidak pernah ke publik." in page.content.decode()
+    assert "EXERCISE: test devices only, never the public." in english.content.decode()
 
 
 def test_the_author_cannot_approve_in_the_admin_and_a_second_officer_can(
@@ -125,7 +129,7 @@ def test_the_author_cannot_approve_in_the_admin_and_a_second_officer_can(
     author = cast.admin_client(cast.alert_author)
     author.post(f"{ADMIN}{alert.pk}/step/submit/")
     page = author.get(f"{ADMIN}{alert.pk}/change/").content.decode()
-    assert "a second officer must approve it" in page
+    assert "petugas kedua harus menyetujuinya" in page
     assert "step/approve/" not in page
 
     author.post(f"{ADMIN}{alert.pk}/step/approve/")

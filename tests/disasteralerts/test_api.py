@@ -269,6 +269,7 @@ BAD = {
     "an unknown status": {"status": "Live"},
     "an unknown category": {"category": ["Zombies"]},
     "a naive string date": {"effective": "yesterday"},
+    "a date at the end of time": {"expires": "9999-12-31T23:59:59-12:00"},
     "a NUL in a text": {"info": {"id": {"headline": "a\x00b"}}},
 }
 
