@@ -8,14 +8,17 @@ officer's and still needs an approver's click before anyone is told.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from disasteralerts import selectors, services
-from disasteralerts.models import Alert
-from jaki.regions.geo import InvalidArea, cap_circle
+from disasteralerts.capxml import CapRefused, cap_parse
+from disasteralerts.models import Alert, MsgType
+from jaki.regions.geo import Area, InvalidArea, cap_circle
+from jaki.regions.selectors import kelurahan_covering, region_list
 
 # A CAP info without <expires> stays in force this long after it was sent (CAP leaves it open).
 DEFAULT_DURATION = timedelta(hours=24)
@@ -155,3 +158,70 @@ def alert_draft_from_cap(*, message: dict, source: str = "cap", source_ref: str 
         severity=first.get("severity"),
         certainty=first.get("certainty"),
     )
+
+
+# --- importing a CAP document -----------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    """What became of one imported message: drafted, duplicate, skipped or refused."""
+
+    outcome: str
+    identifier: str = ""
+    reason: str = ""
+    alert: Alert | None = None
+
+
+def _covers_jakarta(message: dict) -> bool:
+    """Whether any area names a Jakarta kelurahan (geocode) or reaches one (polygon, circle).
+    A geometry we cannot read counts as not reaching: validation speaks if something else
+    makes the message ours."""
+    codes, spec = set(), []
+    for info in message.get("infos") or []:
+        for area in info.get("areas") or []:
+            for _name, value in area.get("geocodes") or []:
+                if code := services.kelurahan_code(value):
+                    codes.add(code)
+            for ring in area.get("polygons") or []:
+                try:
+                    points = [[float(n) for n in pair.split(",")] for pair in ring.split()]
+                    spec.append(
+                        Area({"type": "Polygon", "coordinates": [[[b, a] for a, b in points]]})
+                    )
+                except (ValueError, TypeError, InvalidArea):
+                    continue
+            for circle in area.get("circles") or []:
+                try:
+                    spec.append(Area(cap_circle(circle)))
+                except (InvalidArea, TypeError):
+                    continue
+    if codes and region_list(level="kelurahan").filter(code__in=codes).exists():
+        return True
+    return any(kelurahan_covering(area) for area in spec)
+
+
+def cap_import(*, data: bytes, source_ref: str = "") -> Imported:
+    """One CAP 1.2 document from outside: a pending draft when it covers Jakarta.
+
+    Hostile or malformed XML raises CapRefused (400); a message that is not about Jakarta,
+    or an Ack/Error, is skipped; an identifier we hold already is a duplicate (dedupe), so a
+    feed polled every few minutes drafts each message once.
+    """
+    message = cap_parse(data)
+    identifier = message["identifier"]
+    if message["msg_type"] not in MsgType.values:
+        return Imported("skipped", identifier, _("An Ack or Error is not a warning."))
+    if selectors.alert_by_identifier(identifier) is not None:
+        return Imported("duplicate", identifier, _("Already imported."))
+    if not _covers_jakarta(message):
+        return Imported("skipped", identifier, _("No area of the message covers Jakarta."))
+    try:
+        alert = alert_draft_from_cap(message=message, source="cap", source_ref=source_ref)
+    except services.DuplicateIdentifier:
+        return Imported("duplicate", identifier, _("Already imported."))
+    except services.InvalidAlert as exc:
+        raise CapRefused(
+            _("The CAP message is not a valid warning: %(errors)s") % {"errors": exc.detail}
+        ) from None
+    return Imported("drafted", identifier, "", alert)

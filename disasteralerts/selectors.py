@@ -4,6 +4,7 @@ and delivery counts."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -12,7 +13,7 @@ from disasteralerts import permissions
 from disasteralerts.models import PUBLIC_STATUSES, Alert, MsgType, Scope, State
 from jaki.notifications.models import Device, Notification
 from jaki.notifications.selectors import audience_count
-from jaki.regions.selectors import Area, kelurahan_covering, locate
+from jaki.regions.selectors import Area, kelurahan_covering, locate, region_list
 
 # Every state a warning can be in once it went out.
 SENT_STATES = (State.BROADCAST, State.UPDATED, State.CANCELLED, State.EXPIRED)
@@ -165,3 +166,18 @@ def alerts_due_to_expire() -> QuerySet[Alert]:
 
 def alert_by_identifier(identifier: str) -> Alert | None:
     return Alert.objects.filter(Q(identifier=identifier)).first()
+
+
+def jakarta_kelurahan_codes() -> list[str]:
+    """Every kelurahan code of the loaded map: the area of a city-wide (BMKG) warning."""
+    return list(region_list(level="kelurahan").values_list("code", flat=True))
+
+
+def bmkg_identifiers_near(moment: datetime) -> list[str]:
+    """Identifiers of BMKG drafts for quakes within a day of `moment` (the poller's dedupe:
+    the identifier holds the quake's UTC time, `bmkg-gempa-20211214T032023-…`)."""
+    days = {(moment + timedelta(days=d)).astimezone(UTC).strftime("%Y%m%d") for d in (-1, 0, 1)}
+    query = Q(pk__in=[])
+    for day in days:
+        query |= Q(identifier__contains=f"-{day}T")
+    return list(Alert.objects.filter(query, source="bmkg").values_list("identifier", flat=True))

@@ -2,7 +2,9 @@
 as the complaints tests load it) with devices registered at real places, and the cast's
 alert_author and alert_approver."""
 
+import threading
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -124,3 +126,35 @@ def device_at():
         return device
 
     return make
+
+
+class _FeedHandler(BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, bytes]] = {}
+
+    def do_GET(self):
+        status, body = self.routes.get(self.path, (404, b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def feed_server():
+    """A local HTTP server for the importers' fetch: `url = feed_server("/x.xml", body)`."""
+    routes: dict[str, tuple[int, bytes]] = {}
+    handler = type("Handler", (_FeedHandler,), {"routes": routes})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def serve(path: str, body: bytes, status: int = 200) -> str:
+        routes[path] = (status, body)
+        return f"http://127.0.0.1:{server.server_port}{path}"
+
+    yield serve
+    server.shutdown()
+    server.server_close()
