@@ -29,11 +29,13 @@ from disasteralerts.models import (
     Alert,
     Category,
     Certainty,
+    GateReading,
     ResponseType,
     Severity,
     State,
     Status,
     Urgency,
+    WaterGate,
 )
 from jaki.regions.geo import InvalidArea
 from jaki.regions.selectors import region_list
@@ -350,3 +352,41 @@ def _flatten(detail) -> str:
     if isinstance(detail, list):
         return " ".join(_flatten(value) for value in detail)
     return str(detail)
+
+
+@admin.register(WaterGate)
+class WaterGateAdmin(admin.ModelAdmin):
+    """The gates' Siaga thresholds and downstream kelurahan are data officers keep here."""
+
+    list_display = (
+        "name",
+        "code",
+        "river",
+        "siaga3_cm",
+        "siaga2_cm",
+        "siaga1_cm",
+        "last_level_cm",
+        "last_siaga",
+        "last_measured_at",
+    )
+    search_fields = ("name", "code")
+    readonly_fields = (
+        "last_measured_at",
+        "last_level_cm",
+        "last_siaga",
+        "drafted_siaga",
+    )
+
+
+@admin.register(GateReading)
+class GateReadingAdmin(admin.ModelAdmin):
+    list_display = ("gate", "measured_at", "level_cm", "siaga", "source", "alert")
+    list_filter = ("source", "siaga")
+    list_select_related = ("gate", "alert")
+    date_hierarchy = "measured_at"
+
+    def has_add_permission(self, request):
+        return False  # readings come from gauges and snapshots, not by hand
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -269,3 +269,102 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class WaterGate(models.Model):
+    """A water gate or observation post (pintu air, pos pantau) with its Siaga thresholds.
+
+    BPBD DKI's flood levels (DOMAIN.md 2): Siaga 4 normal, 3 waspada, 2 kritis, 1 bencana. The
+    thresholds are per gate and are data (admin, seed migration), never code: a level at or
+    above `siaga1_cm` is Siaga 1, at or above `siaga2_cm` Siaga 2, `siaga3_cm` Siaga 3. A gate
+    without thresholds keeps the Siaga its source reports. Reaching Siaga 2 or 1 drafts a
+    flood warning for `downstream_kelurahan` (watergates.py).
+    """
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    river = models.CharField(_("river"), max_length=120, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    # The DSDA flood API's record ("pintu_air:6", "pos_pengamatan:7"): what a snapshot updates.
+    dsda_ref = models.CharField(_("DSDA reference"), max_length=64, blank=True)
+    siaga3_cm = models.IntegerField(_("Siaga 3 from (cm)"), null=True, blank=True)
+    siaga2_cm = models.IntegerField(_("Siaga 2 from (cm)"), null=True, blank=True)
+    siaga1_cm = models.IntegerField(_("Siaga 1 from (cm)"), null=True, blank=True)
+    downstream_kelurahan = models.JSONField(
+        _("downstream kelurahan"), default=list, blank=True
+    )  # Kemendagri codes, "31.74.09.1002"
+    downstream_description = models.CharField(
+        _("downstream area description"), max_length=120, blank=True
+    )
+    # The latest reading (by measurement time), and the most severe Siaga a warning was drafted
+    # for during the current rise (cleared when the gate is back at Siaga 4).
+    last_measured_at = models.DateTimeField(_("last measured at"), null=True, blank=True)
+    last_level_cm = models.FloatField(_("last level (cm)"), null=True, blank=True)
+    last_siaga = models.PositiveSmallIntegerField(_("last Siaga"), null=True, blank=True)
+    drafted_siaga = models.PositiveSmallIntegerField(
+        _("Siaga drafted in this rise"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("water gate")
+        verbose_name_plural = _("water gates")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(siaga3_cm__isnull=True)
+                | Q(siaga2_cm__isnull=True)
+                | Q(siaga1_cm__isnull=True)
+                | (Q(siaga3_cm__lt=F("siaga2_cm")) & Q(siaga2_cm__lt=F("siaga1_cm"))),
+                name="watergate_thresholds_rise",
+            ),
+            models.UniqueConstraint(
+                fields=["dsda_ref"], condition=~Q(dsda_ref=""), name="watergate_dsda_ref_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_thresholds(self) -> bool:
+        return None not in (self.siaga3_cm, self.siaga2_cm, self.siaga1_cm)
+
+    def siaga(self, level_cm: float) -> int | None:
+        """The Siaga level (4 normal .. 1 disaster) of a water level, by this gate's table."""
+        if not self.has_thresholds:
+            return None
+        for level, threshold in ((1, self.siaga1_cm), (2, self.siaga2_cm), (3, self.siaga3_cm)):
+            if level_cm >= threshold:
+                return level
+        return 4
+
+
+class GateReading(models.Model):
+    """One water level at a gate at one time; a gauge sending it twice stores it once."""
+
+    gate = models.ForeignKey(WaterGate, on_delete=models.CASCADE, related_name="readings")
+    measured_at = models.DateTimeField(_("measured at"))
+    level_cm = models.FloatField(_("level (cm)"))
+    siaga = models.PositiveSmallIntegerField(_("Siaga"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=32)  # gauge, dsda, …
+    source_ref = models.CharField(_("source reference"), max_length=128, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    alert = models.ForeignKey(
+        Alert,
+        verbose_name=_("drafted warning"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("water-gate reading")
+        verbose_name_plural = _("water-gate readings")
+        constraints = [
+            models.UniqueConstraint(fields=["gate", "measured_at"], name="gatereading_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gate_id} {self.measured_at:%Y-%m-%d %H:%M} {self.level_cm:g} cm"

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from disasteralerts import permissions
-from disasteralerts.models import PUBLIC_STATUSES, Alert, MsgType, Scope, State
+from disasteralerts.models import PUBLIC_STATUSES, Alert, MsgType, Scope, State, WaterGate
 from jaki.notifications.models import Device, Notification
 from jaki.notifications.selectors import audience_count
 from jaki.regions.selectors import Area, kelurahan_covering, locate, region_list
@@ -181,3 +181,7 @@ def bmkg_identifiers_near(moment: datetime) -> list[str]:
     for day in days:
         query |= Q(identifier__contains=f"-{day}T")
     return list(Alert.objects.filter(query, source="bmkg").values_list("identifier", flat=True))
+
+
+def water_gates_by_code(codes: set[str]) -> dict[str, WaterGate]:
+    return {gate.code: gate for gate in WaterGate.objects.filter(code__in=codes)}

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("jaki.notifications.api")),
     path("complaints/", include("complaints.api")),
     path("alerts/", include("disasteralerts.api")),
+    path("water-gates/", include("disasteralerts.api.gates")),
 ]
 
 urlpatterns = [
