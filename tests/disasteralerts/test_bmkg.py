@@ -6,11 +6,19 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from disasteralerts import bmkg, tasks
 from disasteralerts.models import Alert, State
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The reasons are asserted in English; the project's default language is Indonesian."""
+    with translation.override("en"):
+        yield
 
 
 def feed(shared_data, name: str) -> bytes:

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from disasteralerts import intake, tasks
 from disasteralerts.cap import alert_cap_xml
@@ -12,6 +13,14 @@ from disasteralerts.capxml import CapRefused, cap_parse
 from disasteralerts.models import Alert, State
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The reasons are asserted in English; the project's default language is Indonesian."""
+    with translation.override("en"):
+        yield
+
 
 SAMPLES = [
     "google-cap-library_43b080713727.cap.xml",
