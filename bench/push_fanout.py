@@ -135,8 +135,9 @@ def clear_bench_rows() -> None:
         cursor.execute(f"DELETE FROM {table(User)} WHERE name = %s", [BENCH_NAME])
 
 
-def create_devices(n: int, seed: int) -> float:
-    """N users with one active device each, by COPY; returns the seconds it took."""
+def create_devices(n: int, seed: int, where=None) -> float:
+    """N users with one active device each, by COPY; returns the seconds it took. `where`,
+    given, places each device: `where(rng) -> (lat, lon)` (bench/alert_broadcast.py)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -175,7 +176,7 @@ def create_devices(n: int, seed: int) -> float:
         user_ids = [row[0] for row in cursor.fetchall()]
         device_columns = (
             "token, fid, user_id, platform, language, app_version, topic, is_active, is_test, "
-            "created_at, last_seen_at, deactivation_reason"
+            "created_at, last_seen_at, deactivation_reason, lat, lon"
         )
         with cursor.copy(
             f"COPY {quote(Device._meta.db_table)} ({device_columns}) FROM STDIN"
@@ -197,6 +198,7 @@ def create_devices(n: int, seed: int) -> float:
                         now,
                         now,
                         "",
+                        *(where(rng) if where else (None, None)),
                     )
                 )
         cursor.execute(f"ANALYZE {quote(User._meta.db_table)}")

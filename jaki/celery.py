@@ -29,6 +29,9 @@ app.conf.task_routes = {
     "jaki.notifications.tasks.*": {"queue": "push"},
     "cctv.tasks.probe_cameras": {"queue": "probes"},
     "airquality.tasks.fetch_readings": {"queue": "ingest"},
+    # The warnings' importers (CAP URLs, BMKG feeds) are feed imports.
+    "disasteralerts.tasks.import_cap_feeds": {"queue": "ingest"},
+    "disasteralerts.tasks.poll_bmkg": {"queue": "ingest"},
 }
 # Retention (jaki/retention.py): each app purges its own rows, on the default queue.
 app.conf.beat_schedule = {
@@ -84,6 +87,18 @@ app.conf.beat_schedule = {
     "airquality-fetch-readings": {
         "task": "airquality.tasks.fetch_readings",
         "schedule": crontab(minute="*/10"),
+    },
+    "disasteralerts-expire": {
+        "task": "disasteralerts.tasks.expire_alerts",
+        "schedule": crontab(),  # every minute: the active list filters on expires anyway
+    },
+    "disasteralerts-import-cap": {
+        "task": "disasteralerts.tasks.import_cap_feeds",
+        "schedule": crontab(minute="*/2"),  # does nothing while ALERTS_CAP_URLS is empty
+    },
+    "disasteralerts-poll-bmkg": {
+        "task": "disasteralerts.tasks.poll_bmkg",
+        "schedule": crontab(),  # BMKG updates autogempa within minutes of a quake
     },
 }
 app.autodiscover_tasks()

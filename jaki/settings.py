@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "complaints",
     "cctv",
     "airquality",
+    "disasteralerts",
 ]
 
 MIDDLEWARE = [
@@ -382,7 +383,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ComplaintStatusEnum": "complaints.models.Status.choices",
         "CameraStatusEnum": "cctv.models.Status.choices",
+        "CameraCategoryEnum": "cctv.models.Category.choices",
+        "AlertCategoryEnum": "disasteralerts.models.Category.choices",
         "StationKindEnum": "airquality.models.StationKind.choices",
+        "AlertStatusEnum": "disasteralerts.models.Status.choices",
+        "AlertStateEnum": "disasteralerts.models.State.choices",
     },
 }
 
@@ -412,6 +417,26 @@ PUSH_STALE_DELIVERY_SECONDS = env.int("PUSH_STALE_DELIVERY_SECONDS", default=900
 # Push work still waiting this long (a fan-out never enqueued, a retry past its due time) is
 # enqueued again by the requeue sweeper; claims make a second task send nothing twice.
 PUSH_REQUEUE_AFTER_SECONDS = env.int("PUSH_REQUEUE_AFTER_SECONDS", default=300)
+
+# --- Disaster warnings (disasteralerts) ------------------------------------------------------
+# CAP <sender> of the warnings JAKI writes: no spaces, commas, '<' or '&' (CAP 1.2).
+ALERTS_SENDER = env.str("ALERTS_SENDER", default="bpbd.jakarta.go.id")
+ALERTS_SENDER_NAME = env.str("ALERTS_SENDER_NAME", default="BPBD Provinsi DKI Jakarta")
+# An Immediate warning reaching at least this many kelurahan also goes to their FCM topics, so
+# the city-wide fan-out does not wait for per-device sends (DOMAIN.md: FCM capacity).
+ALERTS_TOPIC_MIN_KELURAHAN = env.int("ALERTS_TOPIC_MIN_KELURAHAN", default=30)
+# Intake (beat, `ingest` queue): CAP 1.2 documents to import, BMKG feeds to poll (e.g.
+# https://data.bmkg.go.id/DataMKG/TEWS/autogempa.json and gempaterkini.json), comma-separated.
+ALERTS_CAP_URLS = env.list("ALERTS_CAP_URLS", default=[])
+ALERTS_BMKG_URLS = env.list("ALERTS_BMKG_URLS", default=[])
+ALERTS_FETCH_TIMEOUT_SECONDS = env.float("ALERTS_FETCH_TIMEOUT_SECONDS", default=10.0)
+ALERTS_FETCH_MAX_BYTES = env.int("ALERTS_FETCH_MAX_BYTES", default=1_000_000)
+# A BMKG quake is drafted from this magnitude within this distance of Monas (any tsunami warning
+# is drafted).
+ALERTS_BMKG_MIN_MAGNITUDE = env.float("ALERTS_BMKG_MIN_MAGNITUDE", default=5.0)
+ALERTS_BMKG_MAX_DISTANCE_KM = env.float("ALERTS_BMKG_MAX_DISTANCE_KM", default=250.0)
+# A water-gate reading older than this is stored but drafts nothing (a late or replayed batch).
+ALERTS_GATE_READING_MAX_AGE_MINUTES = env.int("ALERTS_GATE_READING_MAX_AGE_MINUTES", default=180)
 
 # --- Retention (beat purges, in batches of RETENTION_BATCH_SIZE rows) ------------------------
 # Push deliveries (one row per device per notification) and inbox items are kept this long;

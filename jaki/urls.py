@@ -16,6 +16,8 @@ api_v1 = [
     path("complaints/", include("complaints.api")),
     path("cctv/", include("cctv.api")),
     path("airquality/", include("airquality.api")),
+    path("alerts/", include("disasteralerts.api")),
+    path("water-gates/", include("disasteralerts.api.gates")),
 ]
 
 urlpatterns = [
@@ -23,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("open311/v2/", include("complaints.open311.urls")),
     path("cctv/media-auth/", MediaAuthView.as_view(), name="cctv-media-auth"),
+    path("alerts/", include("disasteralerts.feeds")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^api/", api_not_found),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 
 from jaki.notifications.models import Device, InboxItem, Notification
@@ -131,3 +133,41 @@ def notification_delivery(*, notification: Notification) -> dict:
         "last_sent_at": notification.last_sent_at,
         "state": notification.state,
     }
+
+
+PREVIEW_CHUNK_SIZE = 10_000
+
+
+def audience_count(
+    *,
+    area: dict | list[dict] | None = None,
+    kelurahan: list[str] | None = None,
+    test: bool = False,
+) -> int:
+    """How many devices a notify(area=…, kelurahan=…, test=…) would reach now: the fan-out's
+    own selection (audience_devices, then the same Area.contains test) run on an unsaved
+    notification, so a preview before approval and the send that follows agree.
+
+    On PostgreSQL it is one query, not the fan-out's id pages: the named devices are counted
+    in SQL and the bounding-box candidates' points come back as two arrays for one vectorised
+    point-in-area test, so a preview over a million devices stays well under a second."""
+    audience: dict = {}
+    if area:
+        audience["area"] = Area(area).spec
+    if kelurahan:
+        audience["kelurahan"] = sorted(set(kelurahan))
+    if not audience:
+        return 0
+    draft = Notification(audience=audience, is_test=test)
+    if connection.vendor != "postgresql":
+        return sum(len(chunk) for chunk in target_device_chunks(draft, PREVIEW_CHUNK_SIZE))
+    named = Q(kelurahan__code__in=audience.get("kelurahan") or [])
+    if "area" not in audience:
+        return audience_devices(draft).filter(named).count()
+    row = audience_devices(draft).aggregate(
+        named=Count("pk", filter=named),
+        lats=ArrayAgg("lat", filter=~named & Q(lat__isnull=False, lon__isnull=False), default=[]),
+        lons=ArrayAgg("lon", filter=~named & Q(lat__isnull=False, lon__isnull=False), default=[]),
+    )
+    inside = Area(audience["area"]).contains(row["lats"], row["lons"])
+    return row["named"] + int(np.count_nonzero(inside))

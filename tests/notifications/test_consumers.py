@@ -3,6 +3,7 @@
 The same tests run over the in-memory channel layer and, with REDIS_URL set, over Redis.
 """
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -356,3 +357,11 @@ def test_an_open_feed_stays_in_its_groups_for_days(resident, time_machine):
         return received
 
     assert async_to_sync(run)() == FLOOD
+
+
+@pytest.mark.redis
+def test_a_push_chunks_worth_of_feed_events_goes_out_over_redis_without_exhausting_its_pool():
+    # A chunk of 500 inbox items sent 500 group_sends at once; channels_redis's pool refused
+    # with MaxConnectionsError and the whole chunk failed (bench/alert_broadcast.py found it).
+    events = [(uuid.uuid4(), {"type": "notification", "id": str(i)}) for i in range(1200)]
+    services.feed_send_to_users(events)

@@ -20,6 +20,9 @@ from jaki.notifications.models import InboxItem, Notification
 from jaki.notifications.services.errors import InvalidNotification
 
 PUBLIC_FEED_GROUP = "feed.public"
+# group_sends in flight at once: channels_redis's connection pool refuses more
+# (MaxConnectionsError), which failed a whole push chunk of 500 inbox events.
+FEED_SEND_CONCURRENCY = 50
 LAYER_SEND_TIMEOUT = 5  # seconds; a layer that is down fails the send, never hangs a request
 # The relay re-joins the public group this often: channels-redis's core layer drops a member a
 # day after it joined (the pub/sub and in-memory layers as configured never do).
@@ -136,12 +139,13 @@ def feed_send_to_users(events: list[tuple]) -> None:
     layer = get_channel_layer()
 
     async def send_all():
-        await asyncio.gather(
-            *(
-                layer.group_send(user_feed_group(uid), {"type": "feed.event", "event": event})
-                for uid, event in events
-            )
-        )
+        gate = asyncio.Semaphore(FEED_SEND_CONCURRENCY)
+
+        async def send(uid, event) -> None:
+            async with gate:
+                await layer.group_send(user_feed_group(uid), {"type": "feed.event", "event": event})
+
+        await asyncio.gather(*(send(uid, event) for uid, event in events))
 
     layer_run(send_all)
 
