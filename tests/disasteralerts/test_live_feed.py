@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from jaki.notifications.services import PUBLIC_FEED_GROUP, user_feed_group
@@ -12,34 +12,41 @@ from tests.disasteralerts.conftest import MONAS
 pytestmark = pytest.mark.django_db
 
 
-def listen(group: str):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
+async def next_alert(layer, channel: str, timeout: float = 2.0):
+    """The next `alert` event on `channel` (the inbox's `notification` events are skipped)."""
+    while True:
+        try:
+            message = await asyncio.wait_for(layer.receive(channel), timeout)
+        except TimeoutError:
+            return None
+        if message["event"]["type"] == "alert":
+            return message["event"]
 
-    def next_event(timeout: float = 2.0):
-        """The next `alert` event (the inbox's `notification` events are skipped), or None."""
 
-        async def receive():
-            while True:
-                try:
-                    message = await asyncio.wait_for(layer.receive(channel), timeout)
-                except TimeoutError:
-                    return None
-                if message["event"]["type"] == "alert":
-                    return message["event"]
+def while_listening(groups: list[str], act):
+    """Join a channel to each group, run `act()` (sync, in the test's thread and transaction),
+    then read what each channel heard. All on one event loop: the pub/sub layer's channels
+    belong to the loop that made them."""
 
-        return async_to_sync(receive)()
+    async def run():
+        layer = get_channel_layer()
+        channels = []
+        for group in groups:
+            channel = await layer.new_channel()
+            await layer.group_add(group, channel)
+            channels.append(channel)
+        result = await sync_to_async(act)()
+        heard = [await next_alert(layer, channel, timeout=2.0) for channel in channels]
+        for group, channel in zip(groups, channels, strict=True):
+            await layer.group_discard(group, channel)
+        return result, heard
 
-    return next_event
+    return async_to_sync(run)()
 
 
 def test_an_approved_warning_goes_to_every_open_feed(broadcast):
-    next_event = listen(PUBLIC_FEED_GROUP)
+    alert, (event,) = while_listening([PUBLIC_FEED_GROUP], broadcast)
 
-    alert = broadcast()
-
-    event = next_event()
     assert event["type"] == "alert"
     assert event["alert_id"] == str(alert.public_id)
     assert event["title"]["id"] == "Banjir di sekitar Monas"
@@ -48,12 +55,12 @@ def test_an_approved_warning_goes_to_every_open_feed(broadcast):
 
 def test_a_test_warning_reaches_only_the_feeds_of_test_device_owners(broadcast, device_at):
     tester = device_at(MONAS, test=True)
-    public_feed = listen(PUBLIC_FEED_GROUP)
-    tester_feed = listen(user_feed_group(tester.user.public_id))
 
-    alert = broadcast(status="Test")
+    alert, (to_tester, to_public) = while_listening(
+        [user_feed_group(tester.user.public_id), PUBLIC_FEED_GROUP],
+        lambda: broadcast(status="Test"),
+    )
 
-    event = tester_feed()
-    assert event["alert_id"] == str(alert.public_id)
-    assert event["title"]["id"].startswith("[UJI] ")
-    assert public_feed(timeout=0.3) is None
+    assert to_tester["alert_id"] == str(alert.public_id)
+    assert to_tester["title"]["id"].startswith("[UJI] ")
+    assert to_public is None
