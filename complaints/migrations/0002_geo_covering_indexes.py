@@ -5,13 +5,37 @@ from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndex
 from django.db import migrations, models
 
 
+class _PlainElsewhere:
+    """Concurrently on PostgreSQL; a plain index operation on SQLite (`make run`)."""
+
+    plain: type
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexConcurrentlyOnPostgres(_PlainElsewhere, AddIndexConcurrently):
+    plain = migrations.AddIndex
+
+
+class RemoveIndexConcurrentlyOnPostgres(_PlainElsewhere, RemoveIndexConcurrently):
+    plain = migrations.RemoveIndex
+
+
 class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [("complaints", "0001_initial")]
 
     operations = [
-        AddIndexConcurrently(
+        AddIndexConcurrentlyOnPostgres(
             model_name="complaint",
             index=models.Index(
                 condition=models.Q(public=True) & ~models.Q(status="rejected"),
@@ -20,7 +44,7 @@ class Migration(migrations.Migration):
                 name="complaint_feed_geo_idx",
             ),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyOnPostgres(
             model_name="complaint",
             index=models.Index(
                 condition=models.Q(
@@ -31,6 +55,6 @@ class Migration(migrations.Migration):
                 name="complaint_similar_geo_idx",
             ),
         ),
-        RemoveIndexConcurrently(model_name="complaint", name="complaint_public_geo_idx"),
-        RemoveIndexConcurrently(model_name="complaint", name="complaint_open_geo_idx"),
+        RemoveIndexConcurrentlyOnPostgres(model_name="complaint", name="complaint_public_geo_idx"),
+        RemoveIndexConcurrentlyOnPostgres(model_name="complaint", name="complaint_open_geo_idx"),
     ]
