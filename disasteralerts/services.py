@@ -485,7 +485,11 @@ def _broadcast(alert: Alert) -> None:
         "source": "disasteralerts",
         "test": alert.is_test,
     }
-    alert.notification = notify(area=spec or None, kelurahan=codes or None, **common)
+    # No inbox copy per resident: the warnings' own list and history (GET /api/v1/alerts/,
+    # history/) are the record, and the live feed carries the `alert` event to every open app.
+    # A copy per resident would be a row and a websocket event for each of 250,000 phones, and
+    # halve the broadcast's rate (bench/alert_broadcast.py).
+    alert.notification = notify(area=spec or None, kelurahan=codes or None, inbox=False, **common)
     urgent = alert.infos.all()[0].urgency == Urgency.IMMEDIATE
     if not alert.is_test and urgent and len(codes) >= settings.ALERTS_TOPIC_MIN_KELURAHAN:
         alert.topic_notification = notify(kelurahan=codes, via_topic=True, inbox=False, **common)
