@@ -9,14 +9,18 @@ class AutoSchema(openapi.AutoSchema):
     so every view can keep the house's `Input`/`Output` classes without component clashes.
 
     Documents the 401 of every view that reads tokens: even where anyone may call it, a bad or
-    expired token is refused rather than ignored."""
+    expired token is refused rather than ignored; and the 400 of every paged list."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        if self.view.get_authenticators() and "401" not in responses:
-            from jaki.api import ErrorSerializer  # jaki.api imports DRF's generics: load it late
+        from jaki.api import ErrorSerializer  # jaki.api imports DRF's generics: load it late
 
+        if self.view.get_authenticators() and "401" not in responses:
             responses["401"] = self._get_response_for_code(ErrorSerializer, "401")
+        # A paged list refuses a forged cursor or a bad page_size with a 400.
+        paged = getattr(self.view, "pagination_class", None) is not None
+        if paged and self.method == "GET" and "400" not in responses:
+            responses["400"] = self._get_response_for_code(ErrorSerializer, "400")
         return responses
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False):
