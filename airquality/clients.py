@@ -32,7 +32,9 @@ class Source:
     name = "source"
 
     def fetch(self, stations: Iterable[Station]) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Readings of these stations as intake rows; each source (a subclass named by
+        AIRQUALITY_SOURCE) says how. Raises SourceError when the source cannot be read."""
+        raise NotImplementedError(f"{type(self).__name__} must implement fetch()")
 
 
 class OpenAQSource(Source):

@@ -58,11 +58,11 @@ PLAUSIBLE_MAX = {
 
 
 class UnknownParameter(ValueError):
-    pass
+    """A pollutant the index tables do not cover."""
 
 
 class UnknownUnit(ValueError):
-    pass
+    """A unit the conversion to µg/m³ does not know."""
 
 
 class IndexUndefined(ValueError):

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -91,12 +92,10 @@ class Feed:
     async def read(self) -> None:
         from websockets.exceptions import ConnectionClosed
 
-        try:
+        with contextlib.suppress(ConnectionClosed):  # its close code is read below
             async for text in self.ws:
                 arrived = time.time()
                 self.received[json.loads(text)["id"]] = arrived
-        except ConnectionClosed:
-            pass
         self.closed_code = self.ws.close_code
         self.dropped = not self.closing
 

@@ -23,7 +23,7 @@ USER_AGENT = "JAKI-camera-probe/1"
 
 
 class TooLarge(Exception):
-    pass
+    """A playlist or snapshot over its byte cap: never read whole."""
 
 
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:

@@ -34,7 +34,7 @@ STATION_PATTERN = re.compile(r"^\s*(DKI\d+)\b")
 
 
 class UnknownFormat(ValueError):
-    pass
+    """A CSV whose header matches none of the formats the importer reads."""
 
 
 @dataclass

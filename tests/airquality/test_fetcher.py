@@ -60,7 +60,7 @@ def openaq():
             self.wfile.write(payload)
 
         def log_message(self, *args):
-            pass
+            """Quiet: the test reads its answers, not the server's log."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

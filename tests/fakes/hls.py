@@ -95,7 +95,7 @@ class FakeHLS:
                 if not await self._answer(path, writer):
                     return
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-            pass
+            return  # the client went away or sent a broken request: nothing to answer
         finally:
             self._writers.discard(writer)
             with suppress(Exception):
