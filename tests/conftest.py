@@ -68,13 +68,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_locate_index():
-    """Each test's regions vanish with its transaction; an index built on them must go too."""
-    from jaki.regions import index
+def _fresh_process_copies():
+    """Each test's rows vanish with its transaction (regions, categories); a process's copy
+    built on them must go too."""
+    from jaki.process_copy import drop_every_local_copy
 
-    index.drop_local()
+    drop_every_local_copy()
     yield
-    index.drop_local()
+    drop_every_local_copy()
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,11 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from jaki.process_copy import ProcessCopy
 from jaki.regions.geo import METRES_PER_DEGREE, Area, Circle
 from jaki.regions.models import Region
 
@@ -372,78 +370,32 @@ def _load_entries() -> list[tuple[BaseGeometry, LocateResult]]:
 # --- The process's index -------------------------------------------------------------------
 
 
-class _Holder:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.index: LocateIndex | None = None
-        self.version: int | None = None
-        self.check_after = 0.0  # time.monotonic() after which the shared version is re-read
-        self.generation = 0  # bumped by every local invalidation
+def _build() -> LocateIndex:
+    started = time.perf_counter()
+    index = LocateIndex(_load_entries(), tolerance_m=settings.REGIONS_LOCATE_TOLERANCE_M)
+    logger.info(
+        "Built the locate index: %d kelurahan in %.0f ms.",
+        index.size,
+        (time.perf_counter() - started) * 1000,
+    )
+    return index
 
 
-_holder = _Holder()
+_copy: ProcessCopy[LocateIndex] = ProcessCopy(
+    version_key=VERSION_CACHE_KEY,
+    build=_build,
+    check_seconds=lambda: settings.REGIONS_INDEX_CHECK_SECONDS,
+)
 
 
 def current_index() -> LocateIndex:
     """This process's index: built on first use, rebuilt after a change here or elsewhere."""
-    index = _holder.index
-    if index is not None and time.monotonic() < _holder.check_after:
-        return index
-    return _refresh()
-
-
-def _refresh() -> LocateIndex:
-    with _holder.lock:
-        index = _holder.index
-        if index is not None and time.monotonic() < _holder.check_after:
-            return index  # another thread refreshed while this one waited
-        version = _read_shared_version()
-        check_after = time.monotonic() + settings.REGIONS_INDEX_CHECK_SECONDS
-        if index is not None and version == _holder.version:
-            _holder.check_after = check_after
-            return index
-        generation = _holder.generation
-        started = time.perf_counter()
-        index = LocateIndex(_load_entries(), tolerance_m=settings.REGIONS_LOCATE_TOLERANCE_M)
-        logger.info(
-            "Built the locate index: %d kelurahan in %.0f ms.",
-            index.size,
-            (time.perf_counter() - started) * 1000,
-        )
-        if generation == _holder.generation:
-            _holder.index, _holder.version, _holder.check_after = index, version, check_after
-        # else a write landed while building: answer with this one, build again next call.
-        return index
-
-
-def _read_shared_version() -> int | None:
-    try:
-        version = cache.get(VERSION_CACHE_KEY)
-        if version is None:
-            # Start from the clock, not 1, so a version lost with the cache is never reused.
-            cache.add(VERSION_CACHE_KEY, time.time_ns(), timeout=None)
-            version = cache.get(VERSION_CACHE_KEY)
-        return version
-    except Exception:  # the cache is down: keep answering from memory
-        logger.warning("Cannot read the locate index version from the cache.", exc_info=True)
-        return None
-
-
-def _publish_change() -> None:
-    try:
-        cache.incr(VERSION_CACHE_KEY)
-    except ValueError:  # no version yet, or it was evicted
-        cache.add(VERSION_CACHE_KEY, time.time_ns(), timeout=None)
-    except Exception:
-        logger.warning("Cannot bump the locate index version in the cache.", exc_info=True)
-    # A rebuild in this process between the write and the commit read the old rows.
-    drop_local()
+    return _copy.get()
 
 
 def drop_local() -> None:
     """Forget this process's index; the next locate rebuilds it."""
-    _holder.generation += 1
-    _holder.index = None
+    _copy.drop_local()
 
 
 def invalidate() -> None:
@@ -451,10 +403,9 @@ def invalidate() -> None:
 
     Called by the Region signals and explicitly after bulk writes, which send no signals.
     """
-    drop_local()
-    transaction.on_commit(_publish_change)
+    _copy.invalidate()
 
 
 def recheck_soon() -> None:
     """Re-read the shared version on the next call (the check interval setting changed)."""
-    _holder.check_after = 0.0
+    _copy.recheck_soon()
