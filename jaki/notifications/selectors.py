@@ -35,7 +35,20 @@ def audience_devices(notification: Notification) -> QuerySet[Device]:
 
 
 def target_device_chunks(notification: Notification, size: int) -> Iterator[list[int]]:
-    """Device ids to send to, in chunks of `size`, paged by id so memory stays flat."""
+    """Device ids to send to, in chunks of `size`, paged by id so memory stays flat. An area's
+    pages lose the devices of its bounding box that lie outside it; what is kept is gathered
+    into full chunks, so a polygon's fan-out runs as few send tasks as a broadcast's."""
+    chunk: list[int] = []
+    for ids in _target_device_pages(notification, size):
+        chunk.extend(ids)
+        while len(chunk) >= size:
+            yield chunk[:size]
+            chunk = chunk[size:]
+    if chunk:
+        yield chunk
+
+
+def _target_device_pages(notification: Notification, size: int) -> Iterator[list[int]]:
     area = Area(notification.audience["area"]) if notification.audience.get("area") else None
     exact = {
         key: notification.audience.get(key)

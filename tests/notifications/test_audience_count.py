@@ -80,3 +80,16 @@ def test_the_preview_count_equals_what_the_fan_out_selects(devices, area, kelura
 
 def test_nothing_named_counts_nothing(devices):
     assert audience_count() == 0
+
+
+def test_an_areas_fan_out_sends_full_chunks(devices):
+    """A triangle keeps about half of its bounding box's devices: the kept ones are gathered,
+    so the send tasks are as few as for the same number of devices broadcast."""
+    from jaki.regions.geo import Area
+
+    draft = Notification(audience={"area": Area(SQUARE).spec})
+    chunks = list(target_device_chunks(draft, 2))
+
+    assert sum(len(c) for c in chunks) == fanout_count(SQUARE, None, False) > 4
+    assert [len(c) for c in chunks[:-1]] == [2] * (len(chunks) - 1)
+    assert len({pk for c in chunks for pk in c}) == sum(len(c) for c in chunks)
