@@ -3,13 +3,16 @@ the viewer may not see."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from cctv import permissions
 from cctv.models import Camera, Favourite, Status
 from jaki.accounts.models import Organisation, Role, User
+from jaki.process_copy import ProcessCopy, loaded_instance
 from jaki.regions.selectors import nearby, within_bbox
 
 _RELATED = ("kelurahan", "organisation")
@@ -68,9 +71,35 @@ def camera_visible(*, public_id, user) -> Camera | None:
         return None
 
 
+_WATCH_FIELDS = ["id", "public_id", "code", "organisation_id"]
+
+
+def _public_cameras() -> dict[uuid.UUID, tuple]:
+    rows = Camera.objects.filter(public=True).values_list(*_WATCH_FIELDS)
+    return {row[1]: row for row in rows}
+
+
+# A phone asks for a stream URL every couple of minutes while it plays; nearly every camera
+# it asks for is public, and who may see a public one does not depend on who asks.
+_public: ProcessCopy[dict[uuid.UUID, tuple]] = ProcessCopy(
+    version_key="cctv:public-cameras-version",
+    build=_public_cameras,
+    check_seconds=lambda: settings.CCTV_CATALOGUE_CHECK_SECONDS,
+)
+
+
+def public_cameras_changed() -> None:
+    _public.invalidate()
+
+
 def camera_to_watch(*, public_id, user) -> Camera | None:
-    """camera_visible with only what a stream grant needs: no joins (the stream endpoint is
-    the one a phone calls every couple of minutes while it plays)."""
+    """camera_visible with only what a stream grant needs: a public camera from this process's
+    copy of the public ones (no query), a restricted one from the database with the viewer's
+    rights. The copy follows a camera made restricted within CCTV_CATALOGUE_CHECK_SECONDS, well
+    inside the life of a stream URL handed out before."""
+    row = _public.get().get(public_id)
+    if row is not None:
+        return loaded_instance(Camera, **dict(zip(_WATCH_FIELDS, row, strict=True)), public=True)
     try:
         return (
             cameras_visible(user=user)

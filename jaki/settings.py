@@ -446,6 +446,10 @@ RETENTION_INBOX_DAYS = env.int("RETENTION_INBOX_DAYS", default=180)
 RETENTION_ADMIN_LOGIN_LOG_DAYS = env.int("RETENTION_ADMIN_LOGIN_LOG_DAYS", default=90)
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
 
+# --- Complaints ------------------------------------------------------------------------------
+# How often a process checks whether another changed the complaint categories (seconds).
+COMPLAINTS_CATEGORIES_CHECK_SECONDS = env.float("COMPLAINTS_CATEGORIES_CHECK_SECONDS", default=5.0)
+
 # --- Regions ---------------------------------------------------------------------------------
 # How often a process checks whether another process changed the regions (seconds).
 REGIONS_INDEX_CHECK_SECONDS = env.float("REGIONS_INDEX_CHECK_SECONDS", default=5.0)
@@ -470,6 +474,8 @@ CCTV_NGINX_SECURE_LINK_SECRET = env.str("CCTV_NGINX_SECURE_LINK_SECRET", default
 CCTV_STREAM_TOKEN_SECONDS = env.int("CCTV_STREAM_TOKEN_SECONDS", default=120)
 # Cameras one user may watch at once (live stream sessions on distinct cameras).
 CCTV_MAX_STREAMS_PER_USER = env.int("CCTV_MAX_STREAMS_PER_USER", default=3)
+# How often a process checks whether another changed which cameras are public (seconds).
+CCTV_CATALOGUE_CHECK_SECONDS = env.float("CCTV_CATALOGUE_CHECK_SECONDS", default=5.0)
 # A token is bound to the first address that plays it: another address replaying it is refused.
 CCTV_STREAM_BIND_ADDRESS = env.bool("CCTV_STREAM_BIND_ADDRESS", default=True)
 # Health probes: one playlist GET per camera per cycle, bounded in time, bytes and concurrency.

@@ -228,3 +228,26 @@ def test_nginx_mode_signs_as_nginx_secure_link_checks(cast, settings):
     assert link == base64.urlsafe_b64encode(digest).decode().rstrip("=")
     assert code == camera.code
     assert int(expires) > timezone.now().timestamp()
+
+
+def test_a_camera_made_restricted_is_no_longer_streamed_to_residents(cast):
+    """Public cameras are answered from each process's copy: changing one renews it."""
+    camera = factories.camera(cast.orgs.dinas_kominfotik)
+    client = cast.client(cast.resident)
+    assert stream(client, camera).status_code == 201
+
+    camera.public = False
+    camera.save()
+
+    assert stream(client, camera).status_code == 404
+    assert stream(cast.client(cast.cctv_operator), camera).status_code == 201
+
+
+def test_a_public_cameras_stream_url_reads_no_camera_row(cast, django_assert_num_queries):
+    """The user (the session check), the new session, the count of what they watch."""
+    camera = factories.camera(cast.orgs.dinas_kominfotik)
+    client = cast.client(cast.resident)
+    stream(client, camera)  # warm: this process's copy of the public cameras is built
+
+    with django_assert_num_queries(3):
+        assert stream(client, camera).status_code == 201
