@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from complaints.models import (
     ResponseTemplate,
     Status,
 )
+from jaki.process_copy import ProcessCopy
 from jaki.regions.selectors import nearby
 
 SIMILAR_RADIUS_M = 250  # FixMyStreet's default: suggest supporting one of these instead
@@ -33,6 +35,28 @@ def categories_active() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).prefetch_related(
         Prefetch("questions", queryset=Question.objects.order_by("position", "code"))
     )
+
+
+def _catalogue() -> dict[str, Category]:
+    return {c.code: c for c in categories_active().select_related("organisation")}
+
+
+# Every report asks for its category, and categories change a few times a year.
+_categories: ProcessCopy[dict[str, Category]] = ProcessCopy(
+    version_key="complaints:categories-version",
+    build=_catalogue,
+    check_seconds=lambda: settings.COMPLAINTS_CATEGORIES_CHECK_SECONDS,
+)
+
+
+def category_active(*, code: str) -> Category | None:
+    """An active category with its questions and organisation, from this process's copy of the
+    catalogue (saving a category or a question renews it: complaints.apps). Read-only."""
+    return _categories.get().get(code)
+
+
+def categories_changed() -> None:
+    _categories.invalidate()
 
 
 def _listed(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:

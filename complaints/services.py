@@ -41,7 +41,8 @@ from jaki.media.models import ImageKind, StoredImage, Visibility
 from jaki.media.services import PreparedImage, media_ingest
 from jaki.notifications.services import feed_send_to_users, notify
 from jaki.regions.geo import haversine_m
-from jaki.regions.selectors import locate
+from jaki.regions.models import Region
+from jaki.regions.selectors import locate, region_of
 
 logger = logging.getLogger(__name__)
 
@@ -139,8 +140,10 @@ def status_label(status: str, language: str) -> str:
 
 
 def _next_ticket(now: datetime) -> str:
-    """JKT-<year>-<number>: one upsert on the year's counter, whose row lock is held to the end
-    of the caller's transaction, so submit takes it as late as it can."""
+    """JKT-<year>-<number>: one upsert on the year's counter. Submit numbers a report before its
+    transaction opens, so the counter's row lock (held to the end of the transaction it runs
+    in) is not held while the report is written: concurrent submits do not queue behind each
+    other. Like a sequence, a submit that fails after numbering leaves a gap."""
     year = timezone.localtime(now).year
     table = connection.ops.quote_name(TicketCounter._meta.db_table)
     with connection.cursor() as cursor:
@@ -218,11 +221,9 @@ def _event(complaint: Complaint, **fields: Any) -> Event:
     return event
 
 
-def _tell_reporter(
-    complaint: Complaint, *, title: dict, body: dict, kind: str, live: bool = True
-) -> None:
-    """Push + inbox + websocket to the reporter, in their language (notify picks it); `live`
-    adds the `complaint.updated` event for an open app screen to refresh."""
+def _tell_reporter(complaint: Complaint, *, title: dict, body: dict, kind: str) -> None:
+    """Push + inbox + websocket to the reporter, in their language (notify picks it), and the
+    `complaint.updated` event for an open app screen to refresh."""
     if complaint.reporter_id is None:
         return
     reporter = complaint.reporter
@@ -240,8 +241,6 @@ def _tell_reporter(
         deep_link=f"jaki://complaints/{complaint.public_id}",
         source=f"complaint:{complaint.public_id}",
     )
-    if not live:
-        return
     event = {"type": "complaint.updated", **data, "updated_at": complaint.updated_at.isoformat()}
     public_id = reporter.public_id
     transaction.on_commit(lambda: feed_send_to_users([(public_id, event)]), robust=True)
@@ -264,7 +263,6 @@ def _staff_of(organisations: Iterable[Organisation]) -> list[User]:
 # --- submit ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def complaint_submit(
     *,
     reporter: User | None,
@@ -303,54 +301,51 @@ def complaint_submit(
     )
     clean_answers = _validate_answers(category, answers)
     visibility = Visibility.PUBLIC if public else Visibility.PRIVATE
-    stored = [media_ingest(p, owner=reporter, visibility=visibility) for p in photos]
-
     now = timezone.now()
-    complaint = Complaint.objects.create(
-        ticket=_next_ticket(now),
-        category=category,
-        description=description,
-        personal_details=personal_details,
-        answers=clean_answers,
-        public=public,
-        lat=lat,
-        lon=lon,
-        address=address,
-        kelurahan_id=found.kelurahan.id,
-        kecamatan_id=found.kecamatan.id if found.kecamatan else None,
-        kota_id=found.kota.id if found.kota else None,
-        office=office,
-        organisation=organisation,
-        reporter=reporter,
-        reporter_name=reporter_name,
-        contact_email=contact_email,
-        contact_phone=contact_phone,
-        source=source,
-        api_key=api_key,
-        device_id=device_id,
-        submitted_at=now,
-        updated_at=now,
-        coordination_due_at=now + timedelta(hours=category.coordination_sla_hours),
-        resolution_due_at=now + timedelta(hours=category.resolution_sla_hours),
-    )
-    if stored:
-        complaint.photos.add(*stored)
-    _event(
-        complaint,
-        kind=Event.Kind.SUBMITTED,
-        to_status=Status.SUBMITTED,
-        actor=reporter,
-        by_reporter=reporter is not None,
-        organisation=organisation,
-        created_at=now,
-    )
-    _tell_reporter(
-        complaint,
-        live=False,  # the app that submitted it knows; the notification event still goes out
-        kind="complaint.submitted",
-        title=in_languages(gettext_lazy("Report %(ticket)s received"), ticket=complaint.ticket),
-        body=in_languages(gettext_lazy("%(office)s will follow it up."), office=organisation.name),
-    )
+    ticket = _next_ticket(now)
+    with transaction.atomic():
+        stored = [media_ingest(p, owner=reporter, visibility=visibility) for p in photos]
+        complaint = Complaint.objects.create(
+            ticket=ticket,
+            category=category,
+            description=description,
+            personal_details=personal_details,
+            answers=clean_answers,
+            public=public,
+            lat=lat,
+            lon=lon,
+            address=address,
+            # Located from memory: the complaint shows its kelurahan without reading it back.
+            kelurahan=region_of(found.kelurahan, Region.Level.KELURAHAN),
+            kecamatan_id=found.kecamatan.id if found.kecamatan else None,
+            kota_id=found.kota.id if found.kota else None,
+            office=office,
+            organisation=organisation,
+            reporter=reporter,
+            reporter_name=reporter_name,
+            contact_email=contact_email,
+            contact_phone=contact_phone,
+            source=source,
+            api_key=api_key,
+            device_id=device_id,
+            submitted_at=now,
+            updated_at=now,
+            coordination_due_at=now + timedelta(hours=category.coordination_sla_hours),
+            resolution_due_at=now + timedelta(hours=category.resolution_sla_hours),
+        )
+        if stored:
+            complaint.photos.add(*stored)
+        _event(
+            complaint,
+            kind=Event.Kind.SUBMITTED,
+            to_status=Status.SUBMITTED,
+            actor=reporter,
+            by_reporter=reporter is not None,
+            organisation=organisation,
+            created_at=now,
+        )
+    # No notification: the app that submitted it shows the ticket at once, and a reporter is
+    # told of what others do to their report, never of what they did themselves.
     return complaint
 
 

@@ -50,7 +50,6 @@ from jaki.api import (
 from jaki.media.api import UPLOAD_PARSER_CLASSES, ImageListField, StoredImageSerializer
 from jaki.media.models import StoredImage
 from jaki.regions.api import RegionRefOutput
-from jaki.regions.models import Region
 
 COMPLAINT_ID = OpenApiParameter(
     "complaint_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The complaint's id."
@@ -98,7 +97,7 @@ class PointInput(QueryInput):
 
 
 def category_of(code: str, *, field: str = "category") -> Category:
-    category = selectors.categories_active().filter(code=code).first()
+    category = selectors.category_active(code=code)
     if category is None:
         raise ValidationError({field: [str(NO_SUCH_CATEGORY)]})
     return category
@@ -340,12 +339,10 @@ class ComplaintListView(APIView):
             personal_details=fields.get("personal_details", ""),
             request=request,
         )
-        # The new row knows its kelurahan by id only: fetch it without its boundary polygon
-        # (and its photos only when some were sent).
+        # The new row's photos are read back only when some were sent.
         photos = StoredImage.objects
         prefetch_related_objects(
             [complaint],
-            Prefetch("kelurahan", queryset=Region.objects.defer("boundary")),
             Prefetch("photos", queryset=photos.all() if fields.get("photos") else photos.none()),
         )
         output = OwnComplaintOutput(complaint, context={"request": request})

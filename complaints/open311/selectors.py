@@ -14,7 +14,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from complaints.models import ENDED_STATUSES, OPEN_STATUSES, Category, Complaint, Question, Status
-from complaints.selectors import categories_active
+from complaints.selectors import categories_active, category_active
 
 MAX_RANGE = timedelta(days=90)  # GeoReport v2: at most 90 days between start and end
 DEFAULT_PAGE_SIZE = 1000  # GeoReport v2: 1,000 requests by default
@@ -39,7 +39,7 @@ def open311_services() -> QuerySet[Category]:
 
 
 def open311_service(*, code: str) -> Category | None:
-    return open311_services().filter(code=code).first()
+    return category_active(code=code)
 
 
 def _complaints() -> QuerySet[Complaint]:

@@ -18,6 +18,7 @@ import numpy as np
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jaki.process_copy import loaded_instance
 from jaki.regions.geo import (
     Area,
     BBox,
@@ -81,6 +82,13 @@ def locate_many(
 ) -> list[LocateResult | None]:
     """locate() for many points at once, vectorised: use it for batches of more than a few."""
     return current_index().locate_many(lats, lons)
+
+
+def region_of(ref: RegionRef, level: str) -> Region:
+    """The Region a located ref names, without a query: id, code, name and level are loaded
+    and the other fields deferred (read from the database only if touched), so a service can
+    set a foreign key and show the region's name in one go."""
+    return loaded_instance(Region, id=ref.id, code=ref.code, name=ref.name, level=level)
 
 
 def locate_kelurahan(lat: float, lon: float) -> Region | None:

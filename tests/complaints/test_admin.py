@@ -247,7 +247,8 @@ def test_reject_needs_a_reason_and_tells_the_reporter(cast):
     complaint.refresh_from_db()
     assert complaint.status == Status.REJECTED
     assert complaint.rejection_reason == "Bukan wewenang Pemprov."
-    assert InboxItem.objects.filter(user=cast.resident).count() == 2
+    # The rejection (a submit tells nobody).
+    assert InboxItem.objects.filter(user=cast.resident).count() == 1
 
 
 def test_a_refused_row_is_a_message_and_the_others_still_move(cast):
