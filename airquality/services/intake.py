@@ -22,12 +22,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import DateTimeField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from airquality import indexes
-from airquality.models import DailyRollup, HourlyRollup, Reading, Station, StationLatest
+from airquality.models import (
+    DailyRollup,
+    HourlyRollup,
+    Parameter,
+    Reading,
+    Station,
+    StationLatest,
+)
 from jaki.api import DomainError
 
 MAX_BATCH = 10_000
@@ -458,6 +466,30 @@ def _station_index(hours: dict[str, dict[datetime, float]]) -> dict[str, Any] | 
     return out
 
 
+def _newest_hours(station_ids: list[int]) -> dict[int, datetime]:
+    """Each station's newest hourly rollup. Per parameter, one step down the unique index
+    (station, parameter, hour): a MAX grouped by station would read every hour the stations
+    ever had, on every batch."""
+    floor = Value(EARLIEST, output_field=DateTimeField())
+    per_parameter = [
+        Coalesce(
+            Subquery(
+                HourlyRollup.objects.filter(station_id=OuterRef("pk"), parameter=parameter)
+                .order_by("-hour")
+                .values("hour")[:1]
+            ),
+            floor,
+        )
+        for parameter in Parameter.values
+    ]
+    rows = (
+        Station.objects.filter(pk__in=station_ids)
+        .annotate(newest=Greatest(*per_parameter))
+        .values_list("pk", "newest")
+    )
+    return {pk: newest for pk, newest in rows if newest > EARLIEST}
+
+
 def latest_recompute(*, station_ids: Iterable[int]) -> list[str]:
     """Recompute the latest index of these stations from their hourly rollups (the last 12
     hours before each one's newest); return the codes whose ISPU category changed and enqueue
@@ -465,16 +497,15 @@ def latest_recompute(*, station_ids: Iterable[int]) -> list[str]:
     station_ids = sorted(set(station_ids))
     if not station_ids:
         return []
-    newest = dict(
-        HourlyRollup.objects.filter(station_id__in=station_ids)
-        .values("station_id")
-        .order_by()
-        .annotate(newest=Max("hour"))
-        .values_list("station_id", "newest")
-    )
+    newest = _newest_hours(station_ids)
     window = Q()
     for station_id, hour in newest.items():
-        window |= Q(station_id=station_id, hour__gt=hour - timedelta(hours=NOWCAST_HOURS))
+        # Every parameter named, so each station's window is ranges of the unique index.
+        window |= Q(
+            station_id=station_id,
+            parameter__in=Parameter.values,
+            hour__gt=hour - timedelta(hours=NOWCAST_HOURS),
+        )
     series: dict[int, dict[str, dict[datetime, float]]] = defaultdict(lambda: defaultdict(dict))
     for station_id, parameter, hour, count, total in HourlyRollup.objects.filter(
         window
