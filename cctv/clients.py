@@ -9,8 +9,11 @@ exception texts (which carry URLs, and URLs carry credentials) are never logged 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -67,30 +70,68 @@ async def _probe_one(
     )
 
 
+class _Waves:
+    """Which probes are on the wire since when, what has answered, and what was handed out."""
+
+    def __init__(self, total: int, connect_timeout: float, hand_out: Callable[[dict], None]):
+        self.total = total
+        self.connect_timeout = connect_timeout
+        self.hand_out = hand_out
+        self.started = 0
+        self.open: dict[int, float] = {}  # key -> time.monotonic() it went on the wire
+        self.done: dict[int, Outcome] = {}
+        self.handed: set[int] = set()  # keys of the early wave
+
+    def silent_only(self) -> bool:
+        """Every probe has started, and those still open have been silent past the connect
+        timeout: hanging cameras, most likely, whose timeouts need not hold up the rest."""
+        now = time.monotonic()
+        return (
+            self.started == self.total
+            and bool(self.open)
+            and bool(self.done)
+            and all(now - since >= self.connect_timeout for since in self.open.values())
+        )
+
+    async def watch(self) -> None:
+        while len(self.done) < self.total:
+            if self.silent_only():
+                early = dict(self.done)
+                self.handed = set(early)
+                self.hand_out(early)
+                return
+            await asyncio.sleep(0.05)
+
+
 async def _probe_guarded(
     session: aiohttp.ClientSession,
     semaphore: asyncio.Semaphore,
+    waves: _Waves,
     key: int,
     url: str,
     *,
     now: datetime,
     timeout: float,
     max_bytes: int,
-) -> tuple[int, Outcome]:
+) -> None:
     async with semaphore:
+        waves.started += 1
+        waves.open[key] = time.monotonic()
         try:
             async with asyncio.timeout(timeout):
-                return key, await _probe_one(session, url, now=now, max_bytes=max_bytes)
+                outcome = await _probe_one(session, url, now=now, max_bytes=max_bytes)
         except TimeoutError:
-            return key, Outcome(ok=False, error="timeout")
+            outcome = Outcome(ok=False, error="timeout")
         except TooLarge:
-            return key, Outcome(ok=False, error="too_large")
+            outcome = Outcome(ok=False, error="too_large")
         except aiohttp.TooManyRedirects:
-            return key, Outcome(ok=False, error="redirects")
+            outcome = Outcome(ok=False, error="redirects")
         except (aiohttp.ClientConnectorError, ConnectionError):
-            return key, Outcome(ok=False, error="unreachable")
+            outcome = Outcome(ok=False, error="unreachable")
         except (aiohttp.ClientError, ValueError, OSError):
-            return key, Outcome(ok=False, error="bad_response")
+            outcome = Outcome(ok=False, error="bad_response")
+        del waves.open[key]
+        waves.done[key] = outcome
 
 
 async def _probe_all(
@@ -101,12 +142,14 @@ async def _probe_all(
     timeout: float,
     connect_timeout: float,
     max_bytes: int,
-) -> dict[int, Outcome]:
+    hand_out: Callable[[dict[int, Outcome]], None],
+) -> None:
     semaphore = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300, ssl=None)
     client_timeout = aiohttp.ClientTimeout(
         total=timeout, sock_connect=connect_timeout, sock_read=timeout
     )
+    waves = _Waves(len(targets), connect_timeout, hand_out)
     async with aiohttp.ClientSession(
         connector=connector,
         timeout=client_timeout,
@@ -115,11 +158,13 @@ async def _probe_all(
         max_line_size=16 * 1024,
         max_field_size=16 * 1024,
     ) as session:
-        done = await asyncio.gather(
+        watcher = asyncio.create_task(waves.watch())
+        await asyncio.gather(
             *(
                 _probe_guarded(
                     session,
                     semaphore,
+                    waves,
                     key,
                     url,
                     now=now,
@@ -129,7 +174,10 @@ async def _probe_all(
                 for key, url in targets
             )
         )
-    return dict(done)
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+    hand_out({k: v for k, v in waves.done.items() if k not in waves.handed})
 
 
 def playlists_probe(
@@ -140,19 +188,40 @@ def playlists_probe(
     timeout: float,
     connect_timeout: float,
     max_bytes: int,
-) -> dict[int, Outcome]:
+) -> Iterator[dict[int, Outcome]]:
     """Probe every (key, playlist URL) at once, at most `concurrency` on the wire; each answer
-    within `timeout` seconds or it is a `timeout` failure. Runs its own event loop."""
-    return asyncio.run(
-        _probe_all(
-            list(targets),
-            now=now,
-            concurrency=max(1, concurrency),
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            max_bytes=max_bytes,
-        )
-    )
+    within `timeout` seconds or it is a `timeout` failure. Yields the outcomes in one or two
+    waves: when every probe has started and only silent ones are left, what has answered so
+    far, so the caller writes it while those run out their timeout; then the rest. The event
+    loop runs in a thread of its own."""
+    waves: queue.SimpleQueue = queue.SimpleQueue()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(
+                _probe_all(
+                    list(targets),
+                    now=now,
+                    concurrency=max(1, concurrency),
+                    timeout=timeout,
+                    connect_timeout=connect_timeout,
+                    max_bytes=max_bytes,
+                    hand_out=waves.put,
+                )
+            )
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            failure.append(exc)
+        finally:
+            waves.put(None)
+
+    thread = threading.Thread(target=run, name="cctv-probes", daemon=True)
+    thread.start()
+    while (wave := waves.get()) is not None:
+        yield wave
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 class SnapshotUnavailable(Exception):

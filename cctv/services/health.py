@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -63,28 +64,67 @@ def _cycle(*, now: datetime) -> dict[str, int | float]:
         .only("pk", "code", "name", "organisation_id", "stream_url_encrypted", *_STATE_FIELDS)
         .order_by("pk")
     )
-    targets, outcomes = [], {}
+    targets, unreadable = [], {}
     for camera in cameras:
         try:
             targets.append((camera.pk, secret_decrypt(camera.stream_url_encrypted)))
         except InvalidToken:
-            outcomes[camera.pk] = Outcome(ok=False, error="undecryptable")
+            unreadable[camera.pk] = Outcome(ok=False, error="undecryptable")
     # Cameras that hung last time go first: their timeouts overlap with everyone else's work.
     suspects = {c.pk for c in cameras if c.last_error == "timeout"}
     targets.sort(key=lambda t: t[0] not in suspects)
-    outcomes.update(
-        clients.playlists_probe(
-            targets,
-            now=now,
-            concurrency=settings.CCTV_PROBE_CONCURRENCY,
-            timeout=settings.CCTV_PROBE_TIMEOUT_SECONDS,
-            connect_timeout=settings.CCTV_PROBE_CONNECT_TIMEOUT_SECONDS,
-            max_bytes=settings.CCTV_PROBE_MAX_PLAYLIST_BYTES,
-        )
+    by_pk = {c.pk: c for c in cameras}
+    totals = _Totals(started)
+    waves = clients.playlists_probe(
+        targets,
+        now=now,
+        concurrency=settings.CCTV_PROBE_CONCURRENCY,
+        timeout=settings.CCTV_PROBE_TIMEOUT_SECONDS,
+        connect_timeout=settings.CCTV_PROBE_CONNECT_TIMEOUT_SECONDS,
+        max_bytes=settings.CCTV_PROBE_MAX_PLAYLIST_BYTES,
     )
-    probed_s = time.monotonic() - started
+    # The cameras that answered are written while silent ones run out their timeout.
+    for outcomes in waves:
+        outcomes.update(unreadable)
+        unreadable = {}
+        _record([by_pk[pk] for pk in sorted(outcomes)], outcomes, now=now, totals=totals)
+    if unreadable:  # nothing to probe: every secret was unreadable
+        _record([by_pk[pk] for pk in sorted(unreadable)], unreadable, now=now, totals=totals)
+    by_status = Counter(c.status for c in cameras)
+    summary: dict[str, int | float] = {
+        "cameras": len(cameras),
+        "online": by_status[Status.ONLINE],
+        "degraded": by_status[Status.DEGRADED],
+        "offline": by_status[Status.OFFLINE],
+        "changed": totals.changed,
+        "told_offline": totals.told_offline,
+        "told_back": totals.told_back,
+        "probe_seconds": round(totals.probe_s, 2),
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    summary.update({f"error_{code}": n for code, n in sorted(totals.errors.items())})
+    logger.info("Camera probe cycle: %s", summary)
+    return summary
+
+
+@dataclass
+class _Totals:
+    """What a cycle's waves add up to, for its summary."""
+
+    started: float  # time.monotonic() at the cycle's start
+    probe_s: float = 0.0  # until the last wave was in
+    changed: int = 0
+    told_offline: int = 0
+    told_back: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+def _record(
+    cameras: list[Camera], outcomes: dict[int, Outcome], *, now: datetime, totals: _Totals
+) -> None:
+    """Move these cameras through the state machine by their outcomes and write it all."""
+    totals.probe_s = time.monotonic() - totals.started
     changes, came_back = [], []
-    errors: Counter[str] = Counter()
     for camera in cameras:
         outcome = outcomes[camera.pk]
         if outcome.ok and frozen(
@@ -109,7 +149,7 @@ def _cycle(*, now: datetime) -> dict[str, int | float]:
         if outcome.ok:
             camera.last_online_at = now
         else:
-            errors[outcome.error] += 1
+            totals.errors[outcome.error] += 1
         if state.status != before:
             changes.append(
                 StatusChange(
@@ -129,28 +169,16 @@ def _cycle(*, now: datetime) -> dict[str, int | float]:
                     camera.offline_notified_at = None
     with transaction.atomic():
         _count_hour(cameras, outcomes, now=now)
-        uptime = _uptime(now=now)
+        uptime = _uptime(now=now, camera_ids=list(outcomes))
         for camera in cameras:
             camera.uptime_24h, camera.uptime_7d = uptime.get(camera.pk, (None, None))
         gone = _still_offline(cameras, now=now)
         _write_states(cameras)
         StatusChange.objects.bulk_create(changes)
         _tell_operators(gone=gone, back=came_back)
-    by_status = Counter(c.status for c in cameras)
-    summary: dict[str, int | float] = {
-        "cameras": len(cameras),
-        "online": by_status[Status.ONLINE],
-        "degraded": by_status[Status.DEGRADED],
-        "offline": by_status[Status.OFFLINE],
-        "changed": len(changes),
-        "told_offline": len(gone),
-        "told_back": len(came_back),
-        "probe_seconds": round(probed_s, 2),
-        "seconds": round(time.monotonic() - started, 2),
-    }
-    summary.update({f"error_{code}": n for code, n in sorted(errors.items())})
-    logger.info("Camera probe cycle: %s", summary)
-    return summary
+    totals.changed += len(changes)
+    totals.told_offline += len(gone)
+    totals.told_back += len(came_back)
 
 
 # Column types for PostgreSQL's UPDATE ... FROM (VALUES ...): NULLs need them.
@@ -208,11 +236,13 @@ def _count_hour(cameras: list[Camera], outcomes: dict[int, Outcome], *, now: dat
             )
 
 
-def _uptime(*, now: datetime) -> dict[int, tuple[float | None, float | None]]:
+def _uptime(
+    *, now: datetime, camera_ids: list[int]
+) -> dict[int, tuple[float | None, float | None]]:
     """Each camera's share of successful checks over 24 hours and over 7 days, in percent."""
     day, week = now - timedelta(hours=24), now - timedelta(days=7)
     rows = (
-        UptimeBucket.objects.filter(hour__gt=week - timedelta(hours=1))
+        UptimeBucket.objects.filter(camera_id__in=camera_ids, hour__gt=week - timedelta(hours=1))
         .values("camera_id")
         .annotate(
             checks_7d=Sum("checks"),

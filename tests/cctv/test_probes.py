@@ -212,3 +212,26 @@ def test_the_command_runs_one_cycle_and_prints_a_summary(cast, hls, capsys):
     call_command("probe_cameras")
 
     assert "cameras 1" in capsys.readouterr().out
+
+
+def test_what_answered_is_handed_out_while_hanging_cameras_run_out_their_timeout(hls):
+    """The cycle writes the answering cameras' states in the first wave, not a timeout later."""
+    from cctv.clients import playlists_probe
+
+    targets = [(1, hls.camera_url("live", "a")), (2, hls.camera_url("hang", "b"))]
+    started = time.monotonic()
+    arrived = []
+    for wave in playlists_probe(
+        targets,
+        now=timezone.now(),
+        concurrency=10,
+        timeout=1.5,
+        connect_timeout=0.3,
+        max_bytes=256 * 1024,
+    ):
+        arrived.append((sorted(wave), {k: o.error for k, o in wave.items()}, time.monotonic()))
+
+    (first, _, first_at), (second, errors, second_at) = arrived
+    assert (first, second) == ([1], [2])
+    assert errors == {2: "timeout"}
+    assert first_at - started < 1.0 <= 1.5 <= second_at - started + 0.1
