@@ -39,7 +39,7 @@ from jaki.api import Conflict, DomainError
 from jaki.audit.services import audit_record
 from jaki.media.models import ImageKind, StoredImage, Visibility
 from jaki.media.services import PreparedImage, media_ingest
-from jaki.notifications.services import feed_send_to_users, notify
+from jaki.notifications.services import feed_send_to_users, in_languages, notify
 from jaki.regions.geo import haversine_m
 from jaki.regions.models import Region
 from jaki.regions.selectors import locate, region_of
@@ -123,15 +123,6 @@ class SupportNotAllowed(Conflict):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def in_languages(message: Any, **params: Any) -> dict[str, str]:
-    """A translatable message in every language JAKI speaks, for `notify`."""
-    texts = {}
-    for language in LANGUAGES:
-        with translation.override(language):
-            texts[language] = str(message) % {k: str(v) for k, v in params.items()}
-    return texts
 
 
 def status_label(status: str, language: str) -> str:

@@ -13,20 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from airquality import indexes
 from airquality.models import AlertState, SavedPlace, Station, StationLatest, Subscription
 from jaki.notifications.models import Device
-from jaki.notifications.services import notify
+from jaki.notifications.services import in_languages, notify
 from jaki.regions.geo import bbox_around, haversine_m
 from jaki.regions.selectors import within_bbox
 
 COOLDOWN = timedelta(hours=6)
 # A place further than this from every station has no "nearest station" to be warned about.
 MAX_STATION_DISTANCE_M = 25_000
-LANGUAGES = ("id", "en")
 
 ALERT_TITLE = _("Unhealthy air near %(place)s")
 ALERT_BODY = _("%(station)s: ISPU %(value)s, %(category)s. %(advice)s")
@@ -35,18 +34,14 @@ CLEAR_BODY = _("%(station)s: ISPU %(value)s, %(category)s.")
 CURRENT_LOCATION = _("your location")
 
 
-def _in_languages(message, category: indexes.Category | None = None, **params: Any):
-    texts = {}
-    for language in LANGUAGES:
-        with translation.override(language):
-            values = {k: str(v) for k, v in params.items()}
-            if category is not None:
-                values["category"] = category.name_en if language == "en" else category.name_id
-                values["advice"] = category.advice_en if language == "en" else category.advice_id
-            if values.get("place") is None or values.get("place") == "":
-                values["place"] = str(CURRENT_LOCATION)
-            texts[language] = str(message) % values
-    return texts
+def _texts(message, category: indexes.Category | None, **params: Any) -> dict[str, str]:
+    """`message` in every language, with the category's name and advice in each."""
+    if not params.get("place"):
+        params["place"] = CURRENT_LOCATION
+    if category is not None:
+        params["category"] = {"id": category.name_id, "en": category.name_en}
+        params["advice"] = {"id": category.advice_id, "en": category.advice_en}
+    return in_languages(message, **params)
 
 
 def _active_stations() -> list[tuple[int, float, float]]:
@@ -123,11 +118,11 @@ def alerts_evaluate(
             category = indexes.ISPU_CATEGORIES[latest.ispu_category]
             params = {"place": name, "station": station.name, "value": latest.ispu}
             if outcome == "alert":
-                title = _in_languages(ALERT_TITLE, category, **params)
-                body = _in_languages(ALERT_BODY, category, **params)
+                title = _texts(ALERT_TITLE, category, **params)
+                body = _texts(ALERT_BODY, category, **params)
             else:
-                title = _in_languages(CLEAR_TITLE, category, **params)
-                body = _in_languages(CLEAR_BODY, category, **params)
+                title = _texts(CLEAR_TITLE, category, **params)
+                body = _texts(CLEAR_BODY, category, **params)
             notify(
                 kind=f"airquality.{outcome}",
                 users=None if device else [subscription.user],

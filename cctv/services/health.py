@@ -15,12 +15,13 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cctv import clients, selectors
 from cctv.models import Camera, Status, StatusChange, StreamSession, UptimeBucket
 from cctv.probes import Outcome, State, frozen, state_next
 from cctv.vault import InvalidToken, secret_decrypt
-from jaki.notifications.services import notify
+from jaki.notifications.services import in_languages, notify
 from jaki.retention import delete_in_batches
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ CYCLE_LOCK = "cctv:probe-cycle"
 HISTORY_DAYS = 8  # uptime covers 7 days; one more so the oldest hour is whole
 STATUS_HISTORY_DAYS = 90
 NOTICE_KIND = "cctv.camera_status"
+OFFLINE_TITLE = _("Camera offline")
+OFFLINE_BODY = _("Camera %(camera)s cannot be reached.")
+BACK_TITLE = _("Camera back online")
+BACK_BODY = _("Camera %(camera)s is back online.")
 _STATE_FIELDS = [
     "status",
     "consecutive_failures",
@@ -289,22 +294,11 @@ def _tell_operators(*, gone: list[Camera], back: list[Camera]) -> None:
         if not people:
             continue
         label = f"{camera.code} ({camera.name})"
-        if offline:
-            title = {"id": "Kamera mati", "en": "Camera offline"}
-            body = {
-                "id": f"Kamera {label} tidak dapat dijangkau.",
-                "en": f"Camera {label} cannot be reached.",
-            }
-        else:
-            title = {"id": "Kamera kembali menyala", "en": "Camera back online"}
-            body = {
-                "id": f"Kamera {label} kembali menyala.",
-                "en": f"Camera {label} is back online.",
-            }
+        title, body = (OFFLINE_TITLE, OFFLINE_BODY) if offline else (BACK_TITLE, BACK_BODY)
         notify(
             kind=NOTICE_KIND,
-            title=title,
-            body=body,
+            title=in_languages(title),
+            body=in_languages(body, camera=label),
             users=people,
             data={"camera": str(camera.public_id), "status": camera.status},
             collapse_key=f"cctv-{camera.code}"[:64],

@@ -241,3 +241,19 @@ def test_a_message_to_named_users_never_reaches_a_phone_that_changed_hands_after
     assert reached(notification) == set()
     assert not InboxItem.objects.filter(user=budi).exists()
     assert InboxItem.objects.filter(user=siti, notification=notification).exists()
+
+
+def test_in_languages_renders_a_message_and_its_params_in_each_language():
+    from django.utils.translation import gettext_lazy
+
+    from jaki.notifications.services import in_languages
+
+    texts = in_languages(
+        gettext_lazy("Camera %(camera)s is back online."),
+        camera={"id": "Monas (utara)", "en": "Monas (north)"},
+    )
+
+    assert texts == {
+        "id": "Kamera Monas (utara) kembali menyala.",
+        "en": "Camera Monas (north) is back online.",
+    }

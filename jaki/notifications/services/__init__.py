@@ -45,6 +45,7 @@ from jaki.notifications.services.notify import (
     TEST_PUSH_BODY,
     TEST_PUSH_TITLE,
     build_push,
+    in_languages,
     notify,
 )
 from jaki.notifications.services.requeue import Requeued, push_requeue_stranded
@@ -75,6 +76,7 @@ __all__ = [
     "feed_broadcast_public",
     "feed_revoke",
     "feed_send_to_users",
+    "in_languages",
     "inbox_event",
     "inbox_mark_all_read",
     "inbox_mark_read",

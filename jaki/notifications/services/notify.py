@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from jaki.celery import enqueue_on_commit
@@ -58,6 +61,21 @@ TEST_PUSH_BODY = {
     "id": "Notifikasi uji dari petugas JAKI. Tidak perlu tindakan apa pun.",
     "en": "A test notification from JAKI staff. No action is needed.",
 }
+
+
+def in_languages(message: Any, **params: Any) -> dict[str, str]:
+    """A notification's title or body in every language JAKI speaks, for `notify`: `message`
+    (a gettext_lazy text with %(name)s placeholders) and lazy params are rendered in each
+    language; a param given as {"id": …, "en": …} takes that language's text."""
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            values = {
+                key: value.get(language, value.get("id", "")) if isinstance(value, dict) else value
+                for key, value in params.items()
+            }
+            texts[language] = str(message) % {k: str(v) for k, v in values.items()}
+    return texts
 
 
 def notify(
