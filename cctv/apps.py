@@ -17,22 +17,14 @@ class CctvConfig(AppConfig):
         # As accounts does for its roles: operators get the camera screens after every migrate.
         post_migrate.connect(_grant_operators, sender=self)
         camera = self.get_model("Camera")
-        post_save.connect(_camera_saved, sender=camera)
-        post_delete.connect(_camera_deleted, sender=camera)
+        post_save.connect(_camera_changed, sender=camera)
+        post_delete.connect(_camera_changed, sender=camera)
 
 
-def _camera_saved(update_fields=None, **kwargs) -> None:
+def _camera_changed(update_fields=None, **kwargs) -> None:
     from cctv.selectors import public_cameras_changed
 
-    # Secrets and snapshots are saved by field; none of those is in the copy.
-    if update_fields is None or {"public", "code", "organisation"} & set(update_fields):
-        public_cameras_changed()
-
-
-def _camera_deleted(**kwargs) -> None:
-    from cctv.selectors import public_cameras_changed
-
-    public_cameras_changed()
+    public_cameras_changed(update_fields=update_fields)
 
 
 # What the `cctv_operator` role may do in the admin (rows limited to its organisation's subtree).

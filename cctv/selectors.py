@@ -88,8 +88,11 @@ _public: ProcessCopy[dict[uuid.UUID, tuple]] = ProcessCopy(
 )
 
 
-def public_cameras_changed() -> None:
-    _public.invalidate()
+def public_cameras_changed(*, update_fields=None) -> None:
+    """A camera was saved or deleted: renew the copy, unless only fields it does not hold were
+    saved (secrets and snapshots are saved by field)."""
+    if update_fields is None or {"public", "code", "organisation"} & set(update_fields):
+        _public.invalidate()
 
 
 def camera_to_watch(*, public_id, user) -> Camera | None:

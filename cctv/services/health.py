@@ -88,13 +88,12 @@ def _cycle(*, now: datetime) -> dict[str, int | float]:
         connect_timeout=settings.CCTV_PROBE_CONNECT_TIMEOUT_SECONDS,
         max_bytes=settings.CCTV_PROBE_MAX_PLAYLIST_BYTES,
     )
-    # The cameras that answered are written while silent ones run out their timeout.
+    # The cameras that answered are written while silent ones run out their timeout. There is
+    # always a last wave (empty when nothing was probed); the unreadable go with the first.
     for outcomes in waves:
         outcomes.update(unreadable)
         unreadable = {}
         _record([by_pk[pk] for pk in sorted(outcomes)], outcomes, now=now, totals=totals)
-    if unreadable:  # nothing to probe: every secret was unreadable
-        _record([by_pk[pk] for pk in sorted(unreadable)], unreadable, now=now, totals=totals)
     by_status = Counter(c.status for c in cameras)
     summary: dict[str, int | float] = {
         "cameras": len(cameras),
